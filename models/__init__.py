@@ -1,0 +1,82 @@
+"""Model discovery: every sub-folder of ``models/`` holding an ``info.json`` is a model.
+
+A model folder holds the same model three times (``model.stan``, ``pymc_model.py`` with
+``build(data)``, ``numpyro_model.py`` with ``model(data)``), a data generator
+(``data.py`` with ``generate(n, seed)``) and ``info.json`` (parameters, what ``--n`` scales).
+Nothing here imports a sampling library, so the orchestrator can use it freely.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MODELS_DIR = Path(__file__).resolve().parent
+REQUIRED_FILES = ("info.json", "model.stan", "pymc_model.py", "numpyro_model.py", "data.py")
+
+
+class UnknownModelError(KeyError):
+    def __str__(self) -> str:  # KeyError quotes its message; we want plain text
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    folder: Path
+    parameters: tuple[str, ...]
+    n_scales: str
+    data_seed: int
+    info: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def stan_file(self) -> Path:
+        return self.folder / "model.stan"
+
+    def stan_code(self) -> str:
+        return self.stan_file.read_text()
+
+    def _module(self, stem: str):
+        return importlib.import_module(f"models.{self.name}.{stem}")
+
+    def generate_data(self, n: int) -> dict:
+        return self._module("data").generate(n, seed=self.data_seed)
+
+    def pymc_builder(self):
+        """``build(data) -> pm.Model``; imports PyMC."""
+        return self._module("pymc_model").build
+
+    def numpyro_model(self):
+        """``model(data)``; imports NumPyro."""
+        return self._module("numpyro_model").model
+
+
+def discover() -> dict[str, ModelSpec]:
+    specs = {}
+    for folder in sorted(MODELS_DIR.iterdir()):
+        info_file = folder / "info.json"
+        if not folder.is_dir() or not info_file.exists():
+            continue
+        info = json.loads(info_file.read_text())
+        specs[folder.name] = ModelSpec(
+            name=folder.name,
+            folder=folder,
+            parameters=tuple(info["parameters"]),
+            n_scales=info.get("n_scales", ""),
+            data_seed=int(info.get("data_seed", 0)),
+            info=info,
+        )
+    return specs
+
+
+def names() -> list[str]:
+    return list(discover())
+
+
+def get(name: str) -> ModelSpec:
+    specs = discover()
+    if name not in specs:
+        raise UnknownModelError(f"unknown model {name!r}; valid models: {', '.join(specs)}")
+    return specs[name]

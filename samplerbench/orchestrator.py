@@ -1,0 +1,234 @@
+"""Runs every (model, n, backend) ``runs`` times, each run in a fresh worker process.
+
+The parent never imports a sampling library: it prepares the environment (caches, host
+devices, float64), spawns ``samplerbench.worker``, enforces the timeout, times the whole
+process, and appends each record to the JSON-lines files the moment it arrives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from samplerbench.environment import REPO_ROOT
+
+CACHE_MODES = ("cold", "warm")
+
+
+@dataclass
+class SweepConfig:
+    models: list[str]
+    samplers: list[str]
+    ns: list[int]
+    runs: int = 5
+    cache: str = "cold"
+    chains: int = 4
+    tune: int = 1000
+    draws: int = 1000
+    target_accept: float = 0.8
+    max_treedepth: int = 10
+    timeout_s: float = 600.0
+    cores: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+
+def worker_env(base: dict, cache_dir: Path, cache: str, chains: int) -> dict:
+    """Environment of one worker: its own compile caches, float64, one XLA device per chain."""
+    env = dict(base)
+    flags = [f for f in env.get("XLA_FLAGS", "").split() if "xla_force_host_platform_device_count" not in f]
+    env["XLA_FLAGS"] = " ".join([*flags, f"--xla_force_host_platform_device_count={chains}"])
+    env["JAX_ENABLE_X64"] = "1"
+    env["JAX_PLATFORMS"] = env.get("JAX_PLATFORMS", "cpu")
+    pytensor_flags = [f for f in env.get("PYTENSOR_FLAGS", "").split(",") if f and not f.startswith("base_compiledir=")]
+    env["PYTENSOR_FLAGS"] = ",".join([*pytensor_flags, f"base_compiledir={cache_dir / 'pytensor'}"])
+    env["XDG_CACHE_HOME"] = str(cache_dir / "xdg")  # httpstan's model cache
+    env["NUMBA_CACHE_DIR"] = str(cache_dir / "numba")
+    if cache == "warm":
+        # Warm: JAX's persistent compilation cache is on, like every other cache.
+        env["JAX_COMPILATION_CACHE_DIR"] = str(cache_dir / "jax")
+        env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+        env["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
+    else:
+        env.pop("JAX_COMPILATION_CACHE_DIR", None)
+        env["JAX_ENABLE_COMPILATION_CACHE"] = "false"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def probe_availability(names: list[str], timeout_s: float = 120) -> dict[str, str | None]:
+    """Ask a child process which backends can run (imports happen there, not here)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "samplerbench.probe", *names],
+            capture_output=True, text=True, env=env, timeout=timeout_s, cwd=REPO_ROOT,
+        )
+        return json.loads(proc.stdout)
+    except (subprocess.SubprocessError, json.JSONDecodeError) as err:
+        return {name: f"availability probe failed: {err}" for name in names}
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _last_log_line(log_path: Path) -> str:
+    try:
+        lines = [l.strip() for l in log_path.read_text(errors="replace").splitlines() if l.strip()]
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
+
+
+def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_dir: Path,
+            scratch: Path, log_dir: Path | None = None) -> dict:
+    """Measure one run in a fresh worker process and return its record (never raises)."""
+    seed = secrets.randbelow(2**31 - 1) + 1
+    work_dir = Path(tempfile.mkdtemp(prefix=f"{sampler}-{run}-", dir=scratch))
+    settings = dict(
+        seed=seed, chains=cfg.chains, tune=cfg.tune, draws=cfg.draws,
+        target_accept=cfg.target_accept, max_treedepth=cfg.max_treedepth, cores=cfg.cores,
+        cache=cfg.cache, cache_dir=str(cache_dir), work_dir=str(work_dir),
+    )
+    config = {"model": model, "sampler": sampler, "n": n, "settings": settings}
+    config_path, result_path, log_path = work_dir / "config.json", work_dir / "result.json", work_dir / "worker.log"
+    config_path.write_text(json.dumps(config))
+    env = worker_env(os.environ, cache_dir, cfg.cache, cfg.chains)
+
+    timed_out = False
+    with open(log_path, "w") as log:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "samplerbench.worker", str(config_path), str(result_path)],
+            cwd=work_dir, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            returncode = proc.wait(timeout=cfg.timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc)
+            returncode = proc.wait()
+        process_s = time.perf_counter() - start
+    _kill_group(proc)  # reap helper processes a backend may have left (httpstan's pool)
+
+    record: dict = {"status": "failed", "reason": ""}
+    if timed_out:
+        record["reason"] = f"timed out after {cfg.timeout_s:g} s (--timeout)"
+    elif result_path.exists():
+        record = json.loads(result_path.read_text())
+    else:
+        last = _last_log_line(log_path)
+        record["reason"] = f"worker exited with code {returncode}" + (f": {last}" if last else "")
+
+    record.update(
+        model=model, sampler=sampler, n=n, cache=cfg.cache, run=run, seed=seed,
+        process_s=process_s,
+        chains=cfg.chains, tune=cfg.tune, draws=cfg.draws, target_accept=cfg.target_accept,
+        max_treedepth=cfg.max_treedepth,
+        finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    if record["status"] == "failed":
+        kept_log = (log_dir or scratch.parent / "logs") / f"{model}-{sampler}-n{n}-{cfg.cache}-run{run}.log"
+        kept_log.parent.mkdir(parents=True, exist_ok=True)
+        if log_path.exists():
+            shutil.copyfile(log_path, kept_log)
+            record["log"] = str(kept_log)
+    else:
+        record.pop("traceback", None)
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return record
+
+
+class RecordSink:
+    """Appends each record to every JSON-lines file at once, so nothing measured is lost."""
+
+    def __init__(self, paths: list[Path], header: dict):
+        self.paths = paths
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.header = header
+        self.records: list[dict] = []
+
+    def write(self, record: dict) -> None:
+        record = {"sweep_id": self.header["sweep_id"], **record}
+        self.records.append(record)
+        line = json.dumps(record, default=str) + "\n"
+        for path in self.paths:
+            with open(path, "a") as fh:
+                fh.write(line)
+                fh.flush()
+                os.fsync(fh.fileno())
+
+
+def planned_runs(cfg: SweepConfig) -> int:
+    return len(cfg.models) * len(cfg.ns) * len(cfg.samplers) * cfg.runs
+
+
+def run_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, str | None],
+              log_dir: Path | None = None, on_event: Callable[[str, dict], None] = lambda kind, info: None) -> list[dict]:
+    """Measure everything in ``cfg``; ``on_event`` receives progress ("start"/"record")."""
+    root = Path(tempfile.mkdtemp(prefix="samplerbench-"))
+    scratch = root / "work"
+    scratch.mkdir()
+    done = 0
+    total = planned_runs(cfg)
+    try:
+        for model in cfg.models:
+            for n in cfg.ns:
+                for sampler in cfg.samplers:
+                    reason = availability.get(sampler)
+                    if reason:
+                        for run in range(1, cfg.runs + 1):
+                            done += 1
+                            record = dict(model=model, sampler=sampler, n=n, cache=cfg.cache,
+                                          run=run, status="skipped", reason=reason)
+                            sink.write(record)
+                        on_event("record", {"record": record, "done": done, "total": total})
+                        continue
+                    shared_cache = root / "cache" / f"{model}-{sampler}-n{n}"
+                    if cfg.cache == "warm":
+                        on_event("start", {"model": model, "sampler": sampler, "n": n, "run": 0,
+                                           "done": done, "total": total, "priming": True})
+                        record = run_one(model, sampler, n, 0, cfg, shared_cache, scratch, log_dir)
+                        record["priming"] = True  # untimed: fills the caches; not in statistics
+                        sink.write(record)
+                        on_event("record", {"record": record, "done": done, "total": total})
+                    for run in range(1, cfg.runs + 1):
+                        on_event("start", {"model": model, "sampler": sampler, "n": n, "run": run,
+                                           "done": done, "total": total})
+                        cache_dir = shared_cache if cfg.cache == "warm" else root / "cache" / f"run-{done}"
+                        record = run_one(model, sampler, n, run, cfg, cache_dir, scratch, log_dir)
+                        if cfg.cache == "cold":
+                            shutil.rmtree(cache_dir, ignore_errors=True)
+                        done += 1
+                        sink.write(record)
+                        on_event("record", {"record": record, "done": done, "total": total})
+    finally:
+        shutil.rmtree(root / "cache", ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return sink.records
+
+
+def sweep_header(cfg: SweepConfig, environment: dict) -> dict:
+    stamp = datetime.now(timezone.utc)
+    return {
+        "sweep_id": stamp.strftime("%Y%m%dT%H%M%SZ"),
+        "started_at": stamp.isoformat(timespec="seconds"),
+        "config": asdict(cfg),
+        "environment": environment,
+    }

@@ -1,0 +1,213 @@
+"""Records -> pandas DataFrame -> min / median / max table -> markdown, CSV and JSON.
+
+Reports are always built from saved run records, so a report can be regenerated from the
+JSON-lines file of an interrupted or finished sweep without measuring anything again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+TIMINGS = ("import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s")
+QUALITY = ("ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_evals", "ess_per_s", "us_per_grad")
+KEYS = ["model", "n", "cache", "sampler"]
+
+COLUMN_MEANINGS = {
+    "import_s": "process start until the backend's libraries are imported",
+    "compile_s": "model handed to the backend until it is executable (stanc + C++, PyTensor, JAX trace + XLA, numba)",
+    "sampling_s": "first warmup iteration to last draw of the last chain, device work finished, no compilation inside",
+    "end_to_end_s": "model building starts (data in memory) until the draws are an ArviZ InferenceData",
+    "process_s": "the orchestrator spawns the worker process until it exits",
+    "ess_bulk_min": "smallest bulk effective sample size over the parameters",
+    "ess_per_s": "ess_bulk_min / sampling_s",
+}
+
+
+def load_records(path: Path) -> list[dict]:
+    records = []
+    with open(path) as fh:
+        for line in fh:
+            line = line.strip()
+            if line:
+                records.append(json.loads(line))
+    return records
+
+
+def records_frame(records: list[dict]) -> pd.DataFrame:
+    """One row per timed run (priming runs of warm mode are left out)."""
+    rows = [r for r in records if not r.get("priming")]
+    frame = pd.DataFrame(rows)
+    for column in (*KEYS, "run", "status", "reason", *TIMINGS, *QUALITY):
+        if column not in frame.columns:
+            frame[column] = math.nan
+    return frame
+
+
+def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None) -> pd.DataFrame:
+    """min / median / max of every timing over the ok runs of each (model, n, cache, sampler)."""
+    rows = []
+    for key, group in frame.groupby(KEYS, sort=False, dropna=False):
+        ok = group[group["status"] == "ok"]
+        row = dict(zip(KEYS, key))
+        row["runs"] = len(group)
+        row["ok"] = len(ok)
+        row["status"] = _status(group)
+        not_ok = group[group["status"] != "ok"]
+        row["reason"] = "; ".join(dict.fromkeys(str(r) for r in not_ok["reason"].dropna() if str(r)))
+        for column in TIMINGS:
+            values = pd.to_numeric(ok[column], errors="coerce")
+            row[f"{column}_min"] = values.min()
+            row[f"{column}_median"] = values.median()
+            row[f"{column}_max"] = values.max()
+        for column in QUALITY:
+            row[f"{column}_median"] = pd.to_numeric(ok[column], errors="coerce").median()
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if sampler_order and not table.empty:
+        rank = {name: i for i, name in enumerate(sampler_order)}
+        table = table.sort_values(
+            by=["model", "n", "cache", "sampler"], key=lambda s: s.map(rank) if s.name == "sampler" else s,
+            kind="stable",
+        )
+    return table.reset_index(drop=True)
+
+
+def _status(group: pd.DataFrame) -> str:
+    statuses = set(group["status"])
+    if statuses == {"ok"}:
+        return "ok"
+    if statuses == {"skipped"}:
+        return "skipped"
+    if "ok" in statuses:
+        return "partly failed"
+    return "failed"
+
+
+def _fmt(value, digits=2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def _min_median(row, column, digits=2) -> str:
+    lo, mid = row[f"{column}_min"], row[f"{column}_median"]
+    if isinstance(lo, float) and math.isnan(lo):
+        return "–"
+    return f"{_fmt(lo, digits)} / {_fmt(mid, digits)}"
+
+
+def headline_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Like the reference table: minimum over runs, median beside it."""
+    out = pd.DataFrame({
+        "backend": table["sampler"],
+        "status": [f"{s} ({ok}/{runs})" if s != "skipped" else "skipped" for s, ok, runs in zip(table["status"], table["ok"], table["runs"])],
+        "sampling s (min / median)": [_min_median(r, "sampling_s") for _, r in table.iterrows()],
+        "end-to-end s (min / median)": [_min_median(r, "end_to_end_s") for _, r in table.iterrows()],
+        "compile s (min / median)": [_min_median(r, "compile_s") for _, r in table.iterrows()],
+        "import s (min)": [_fmt(v) for v in table["import_s_min"]],
+        "process s (min)": [_fmt(v) for v in table["process_s_min"]],
+        "ESS bulk min (median)": [_fmt(v, 0) for v in table["ess_bulk_min_median"]],
+        "ESS/s (median)": [_fmt(v, 0) for v in table["ess_per_s_median"]],
+    })
+    return out
+
+
+def spread_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Every timing as min / median / max, for the ok runs."""
+    out = pd.DataFrame({"backend": table["sampler"]})
+    for column in TIMINGS:
+        out[column.removesuffix("_s") + " s (min / med / max)"] = [
+            "–" if math.isnan(r[f"{column}_min"]) else
+            f"{_fmt(r[f'{column}_min'])} / {_fmt(r[f'{column}_median'])} / {_fmt(r[f'{column}_max'])}"
+            for _, r in table.iterrows()
+        ]
+    return out
+
+
+def quality_table(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "backend": table["sampler"],
+        "ESS bulk min": [_fmt(v, 0) for v in table["ess_bulk_min_median"]],
+        "ESS tail min": [_fmt(v, 0) for v in table["ess_tail_min_median"]],
+        "R-hat max": [_fmt(v, 3) for v in table["rhat_max_median"]],
+        "divergences": [_fmt(v, 0) for v in table["divergences_median"]],
+        "gradient evals": [_fmt(v, 0) for v in table["grad_evals_median"]],
+        "µs / gradient": [_fmt(v, 1) for v in table["us_per_grad_median"]],
+    })
+
+
+def _environment_lines(header: dict) -> list[str]:
+    env = header.get("environment", {})
+    cfg = header.get("config", {})
+    git = env.get("git", {})
+    libs = ", ".join(f"{k} {v}" for k, v in env.get("libraries", {}).items() if v)
+    commit = (git.get("commit") or "unknown")[:12] + (" (dirty tree)" if git.get("dirty") else "")
+    return [
+        f"- **Machine:** {env.get('cpu', '?')}, {env.get('cores', '?')} cores, "
+        f"{env.get('memory_gib', '?')} GiB, {env.get('os', '?')}",
+        f"- **Python:** {env.get('python', '?')}; **libraries:** {libs}",
+        f"- **samplerbench commit:** {commit}; sweep {header.get('sweep_id', '?')} "
+        f"started {header.get('started_at', '?')}",
+        f"- **Configuration:** {cfg.get('chains')} chains × ({cfg.get('tune')} warmup + "
+        f"{cfg.get('draws')} draws), target accept {cfg.get('target_accept')}, max tree depth "
+        f"{cfg.get('max_treedepth')}, float64, {cfg.get('runs')} runs per backend, each in a fresh "
+        f"process, **cache mode `{cfg.get('cache')}`**, timeout {cfg.get('timeout_s')} s per run",
+    ]
+
+
+CACHE_MEANING = {
+    "cold": "every run starts with empty compile caches (what you see the first time you run a new or changed model)",
+    "warm": "an untimed priming run filled the compile caches first (what you see re-running an unchanged model)",
+}
+
+
+def render_markdown(records: list[dict], header: dict, sampler_order: list[str] | None = None) -> str:
+    frame = records_frame(records)
+    table = aggregate(frame, sampler_order)
+    lines = ["# samplerbench report", ""]
+    lines += _environment_lines(header)
+    lines.append("")
+    for (model, n, cache), part in table.groupby(["model", "n", "cache"], sort=False):
+        part = part.reset_index(drop=True)
+        lines += [f"## {model}, n = {n}, cache `{cache}`", "",
+                  f"Cache `{cache}`: {CACHE_MEANING.get(cache, '')}.", "",
+                  "Headline: minimum over runs (as in the reference table) and the median.", "",
+                  headline_table(part).to_markdown(index=False), "",
+                  "All timings, min / median / max over the ok runs:", "",
+                  spread_table(part).to_markdown(index=False), "",
+                  "Sampling quality (median over ok runs):", "",
+                  quality_table(part).to_markdown(index=False), ""]
+        problems = part[part["status"] != "ok"]
+        if not problems.empty:
+            lines.append("Not measured:")
+            lines.append("")
+            for _, row in problems.iterrows():
+                lines.append(f"- **{row['sampler']}** ({row['status']}): {row['reason']}")
+            lines.append("")
+    lines += ["## What the numbers mean", ""]
+    lines += [f"- `{k}`: {v}." for k, v in COLUMN_MEANINGS.items()]
+    lines += ["", "Timings are seconds of `time.perf_counter`; see the README and PROTOCOL for details.", ""]
+    return "\n".join(lines)
+
+
+def terminal_table(records: list[dict], sampler_order: list[str] | None = None) -> str:
+    table = aggregate(records_frame(records), sampler_order)
+    parts = []
+    for (model, n, cache), part in table.groupby(["model", "n", "cache"], sort=False):
+        parts.append(f"{model}, n = {n}, cache {cache}\n" + headline_table(part.reset_index(drop=True)).to_markdown(index=False))
+    return "\n\n".join(parts)
+
+
+def write_report(records: list[dict], header: dict, out_dir: Path, stem: str,
+                 sampler_order: list[str] | None = None) -> dict[str, Path]:
+    """Write <stem>.md, <stem>.csv (aggregated table) and <stem>.env.json into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"markdown": out_dir / f"{stem}.md", "csv": out_dir / f"{stem}.csv", "environment": out_dir / f"{stem}.env.json"}
+    paths["markdown"].write_text(render_markdown(records, header, sampler_order))
+    aggregate(records_frame(records), sampler_order).to_csv(paths["csv"], index=False)
+    paths["environment"].write_text(json.dumps(header, indent=2, default=str))
+    return paths

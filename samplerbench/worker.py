@@ -1,0 +1,104 @@
+"""One measured run in a fresh process: ``python -m samplerbench.worker CONFIG.json RESULT.json``.
+
+The orchestrator starts this process with the environment already set (caches, XLA host
+devices, float64), and reads back exactly one JSON record. Only this process imports the
+backend's libraries.
+"""
+
+from __future__ import annotations
+
+import time
+
+PROCESS_WORK_START = time.perf_counter()  # "start of the process's work" (PROTOCOL)
+
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import traceback  # noqa: E402
+from importlib import metadata  # noqa: E402
+
+
+def _versions(distributions) -> dict:
+    out = {}
+    for dist in ("numpy", "arviz", "arviz-base", "arviz-stats", *distributions):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+def _last_line(err: BaseException) -> str:
+    text = f"{type(err).__name__}: {err}".strip()
+    return text.splitlines()[-1] if text else type(err).__name__
+
+
+def measure(config: dict) -> dict:
+    import models
+    import samplers
+    from samplerbench.timing import RunClock
+
+    record: dict = {"status": "failed", "reason": ""}
+    backend = samplers.get(config["sampler"])
+    spec = models.get(config["model"])
+    record["versions"] = _versions(backend.distributions)
+
+    reason = backend.unavailable_reason()
+    if reason:
+        record.update(status="skipped", reason=reason)
+        return record
+
+    backend.import_libraries()
+    import_done = time.perf_counter()
+    record["import_s"] = import_done - PROCESS_WORK_START
+
+    data = spec.generate_data(config["n"])
+    settings = samplers.RunSettings(**config["settings"])
+    clock = RunClock()
+
+    e2e_start = time.perf_counter()
+    output = backend.run(spec, data, settings, clock)
+    e2e_end = time.perf_counter()
+
+    record["end_to_end_s"] = e2e_end - e2e_start
+    record["compile_s"] = clock.compile_s(e2e_start, e2e_end)
+    record["sampling_s"] = clock.sampling_s()
+    record["backend_sampling_s"] = output.backend_sampling_s
+    record["library_calls"] = output.library_calls
+    record["chain_method"] = output.chain_method
+    record["notes"] = output.notes
+
+    from samplerbench.diagnostics import quality
+
+    diag_start = time.perf_counter()
+    record.update(quality(output.idata, spec.parameters, record["sampling_s"]))
+    record["diagnostics_s"] = time.perf_counter() - diag_start
+    record["status"] = "ok"
+    return record
+
+
+def main(argv: list[str]) -> int:
+    config_path, result_path = argv[1], argv[2]
+    with open(config_path) as fh:
+        config = json.load(fh)
+    try:
+        record = measure(config)
+    except BaseException as err:  # noqa: BLE001 - every failure becomes a record
+        record = {
+            "status": "failed",
+            "reason": _last_line(err),
+            "traceback": traceback.format_exc(),
+        }
+    record["worker_done_s"] = time.perf_counter() - PROCESS_WORK_START
+    with open(result_path + ".tmp", "w") as fh:
+        json.dump(record, fh, default=str)
+    os.replace(result_path + ".tmp", result_path)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown (thread pools, JAX/httpstan atexit hooks): the record is
+    # already on disk and teardown is not part of any measured interval.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

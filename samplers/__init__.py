@@ -1,0 +1,40 @@
+"""Backend registry: one line per backend, ``name -> "module:Class"``.
+
+Adding a backend = one module in this folder implementing ``samplers.base.Backend`` plus
+one line here. Modules are imported lazily and import their libraries only when run.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from samplers.base import Backend, RunSettings, SamplerOutput
+
+REGISTRY: dict[str, str] = {
+    "cmdstan": "samplers.cmdstan:CmdStanBackend",
+    "pystan": "samplers.pystan:PyStanBackend",
+    "pymc": "samplers.pymc:PyMCBackend",
+    "pymc-numpyro": "samplers.pymc_numpyro:PyMCNumPyroBackend",
+    "pymc-blackjax": "samplers.pymc_blackjax:PyMCBlackJAXBackend",
+    "numpyro": "samplers.numpyro:NumPyroBackend",
+    "nutpie": "samplers.nutpie:NutpieBackend",
+}
+
+
+class UnknownSamplerError(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def names() -> list[str]:
+    return list(REGISTRY)
+
+
+def get(name: str) -> Backend:
+    if name not in REGISTRY:
+        raise UnknownSamplerError(f"unknown sampler {name!r}; valid samplers: {', '.join(REGISTRY)}")
+    module_name, class_name = REGISTRY[name].split(":")
+    return getattr(importlib.import_module(module_name), class_name)()
+
+
+__all__ = ["Backend", "RunSettings", "SamplerOutput", "REGISTRY", "names", "get", "UnknownSamplerError"]

@@ -1,0 +1,88 @@
+"""The one small interface every backend implements.
+
+A backend module imports its sampling libraries only inside methods, so the registry can be
+imported by the orchestrator without loading any sampler (PROTOCOL: the parent never imports
+the measured code).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything a backend needs to know about one run; all of it is recorded."""
+
+    seed: int
+    chains: int = 4
+    tune: int = 1000
+    draws: int = 1000
+    target_accept: float = 0.8
+    max_treedepth: int = 10
+    cores: int = 2
+    cache: str = "cold"
+    cache_dir: str = ""
+    work_dir: str = ""
+
+    @property
+    def parallel_chains(self) -> int:
+        return max(1, min(self.chains, self.cores))
+
+
+@dataclass
+class SamplerOutput:
+    idata: Any
+    # Exact keyword arguments handed to each library call that built and sampled the model,
+    # keyed by the call's name, so every number says how it was produced.
+    library_calls: dict[str, dict] = field(default_factory=dict)
+    chain_method: str = ""
+    notes: list[str] = field(default_factory=list)
+    # The library's own idea of sampling time, where it reports one (for cross-checking).
+    backend_sampling_s: float | None = None
+
+
+class Backend:
+    name: ClassVar[str]
+    language: ClassVar[str]  # which model version it runs: "stan", "pymc" or "numpyro"
+    packages: ClassVar[tuple[str, ...]]  # import names that must be present
+    distributions: ClassVar[tuple[str, ...]]  # PyPI names whose versions are recorded
+    install_hint: ClassVar[str]
+    description: ClassVar[str]
+
+    def unavailable_reason(self) -> str | None:
+        """None when the backend can run here, else why not and how to fix it."""
+        missing = [p for p in self.packages if importlib.util.find_spec(p) is None]
+        if missing:
+            return f"missing Python package(s) {', '.join(missing)}; install with: {self.install_hint}"
+        return None
+
+    def import_libraries(self) -> None:
+        for package in self.packages:
+            importlib.import_module(package)
+        importlib.import_module("arviz_base")  # every backend hands back ArviZ data
+
+    def run(self, model, data: dict, settings: RunSettings, clock) -> SamplerOutput:
+        raise NotImplementedError
+
+
+def jsonable(kwargs: dict) -> dict:
+    """Keyword arguments as JSON-friendly values (arrays and objects become short reprs)."""
+    out = {}
+    for key, value in kwargs.items():
+        if isinstance(value, (bool, int, float, str)) or value is None:
+            out[key] = value
+        elif isinstance(value, dict):
+            out[key] = jsonable(value)
+        elif isinstance(value, (list, tuple)) and all(isinstance(v, (int, float, str)) for v in value):
+            out[key] = list(value)
+        elif isinstance(value, Path):
+            out[key] = str(value)
+        else:
+            shape = getattr(value, "shape", None)
+            out[key] = f"<{type(value).__name__}{' shape=' + str(tuple(shape)) if shape is not None else ''}>"
+    return out

@@ -1,0 +1,53 @@
+"""Native NumPyro NUTS on the NumPyro model, chains in parallel on host devices."""
+
+from __future__ import annotations
+
+from samplers.base import Backend, SamplerOutput, jsonable
+
+
+class NumPyroBackend(Backend):
+    name = "numpyro"
+    language = "numpyro"
+    packages = ("numpyro", "jax")
+    distributions = ("numpyro", "jax", "jaxlib")
+    install_hint = "pip install numpyro"
+    description = "native NumPyro NUTS, chain_method='parallel'"
+
+    def run(self, model, data, settings, clock):
+        import arviz_base
+        import jax
+        from numpyro.infer import MCMC, NUTS
+
+        clock.listen_to_jax()
+        chain_method = "parallel" if jax.local_device_count() >= settings.chains else "sequential"
+        nuts_kwargs = dict(
+            target_accept_prob=settings.target_accept, max_tree_depth=settings.max_treedepth
+        )
+        mcmc_kwargs = dict(
+            num_warmup=settings.tune,
+            num_samples=settings.draws,
+            num_chains=settings.chains,
+            chain_method=chain_method,
+            progress_bar=False,
+        )
+        run_kwargs = dict(extra_fields=("num_steps", "diverging", "energy", "accept_prob"))
+        mcmc = MCMC(NUTS(model.numpyro_model(), **nuts_kwargs), **mcmc_kwargs)
+        # MCMC.run traces and compiles, then samples, and returns before the device is done:
+        # JAX's compile events are subtracted and the clock stops after block_until_ready.
+        with clock.sampling():
+            mcmc.run(jax.random.PRNGKey(settings.seed), data, **run_kwargs)
+            jax.block_until_ready(mcmc.get_samples(group_by_chain=True))
+        idata = arviz_base.from_numpyro(mcmc, log_likelihood=False)
+        notes = [f"JAX compile events seen: {clock.jax_compile_events}"]
+        if chain_method != "parallel":
+            notes.append(f"only {jax.local_device_count()} host device(s): chains ran sequentially")
+        return SamplerOutput(
+            idata=idata,
+            library_calls={
+                "numpyro.infer.NUTS": jsonable(nuts_kwargs),
+                "numpyro.infer.MCMC": jsonable(mcmc_kwargs),
+                "MCMC.run": jsonable(run_kwargs),
+            },
+            chain_method=chain_method,
+            notes=notes,
+        )

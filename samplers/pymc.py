@@ -1,0 +1,43 @@
+"""PyMC's own NUTS (``nuts_sampler="pymc"``; PyMC 6 would otherwise pick nutpie)."""
+
+from __future__ import annotations
+
+from samplers._pymc_common import pytensor_compiles_are_compile_time, reported_sampling_time, sample_kwargs
+from samplers.base import Backend, SamplerOutput, jsonable
+
+
+class PyMCBackend(Backend):
+    name = "pymc"
+    language = "pymc"
+    packages = ("pymc",)
+    distributions = ("pymc", "pytensor")
+    install_hint = "pip install pymc"
+    description = "PyMC's own NUTS, chains in worker processes"
+
+    def run(self, model, data, settings, clock):
+        import pymc as pm
+        import pymc.sampling.mcmc as pymc_mcmc
+
+        pm_model = model.pymc_builder()(data)
+        kwargs = sample_kwargs(
+            settings,
+            nuts_sampler="pymc",
+            cores=settings.parallel_chains,
+            nuts={"max_treedepth": settings.max_treedepth},
+        )
+        # The sampling window is PyMC's own chain loop (_mp_sample, or _sample_many when
+        # chains run in one process): the same span as PyMC's ``sampling_time``, after
+        # initialisation and before the trace is turned into InferenceData.
+        with (
+            pytensor_compiles_are_compile_time(clock),
+            clock.sampling_calls(pymc_mcmc, "_mp_sample"),
+            clock.sampling_calls(pymc_mcmc, "_sample_many"),
+        ):
+            idata = pm.sample(model=pm_model, **kwargs)
+        return SamplerOutput(
+            idata=idata,
+            library_calls={"pymc.sample": jsonable(kwargs)},
+            chain_method=f"{settings.parallel_chains} worker processes",
+            notes=["sampling window = PyMC's chain loop, which includes starting its worker processes"],
+            backend_sampling_s=reported_sampling_time(idata),
+        )
