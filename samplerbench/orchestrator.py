@@ -142,6 +142,12 @@ def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_
         max_treedepth=cfg.max_treedepth,
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
+    if record["status"] == "ok":
+        # Time the harness adds around the measured work: interpreter start, reading the
+        # config, data generation, writing the record (diagnostics are timed separately).
+        record["harness_overhead_s"] = (
+            process_s - record["import_s"] - record["end_to_end_s"] - record.get("diagnostics_s", 0.0)
+        )
     if record["status"] == "failed":
         kept_log = (log_dir or scratch.parent / "logs") / f"{model}-{sampler}-n{n}-{cfg.cache}-run{run}.log"
         kept_log.parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,17 @@ def _versions(distributions) -> dict:
     return out
 
 
+def _finite_or_none(value):
+    """JSON has no NaN: missing numbers are written as null."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_none(v) for v in value]
+    return value
+
+
 def _last_line(err: BaseException) -> str:
     text = f"{type(err).__name__}: {err}".strip()
     return text.splitlines()[-1] if text else type(err).__name__
@@ -91,7 +102,7 @@ def main(argv: list[str]) -> int:
         }
     record["worker_done_s"] = time.perf_counter() - PROCESS_WORK_START
     with open(result_path + ".tmp", "w") as fh:
-        json.dump(record, fh, default=str)
+        json.dump(_finite_or_none(record), fh, default=str)
     os.replace(result_path + ".tmp", result_path)
     sys.stdout.flush()
     sys.stderr.flush()

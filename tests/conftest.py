@@ -1,0 +1,38 @@
+"""Shared helpers: tiny real runs through the real orchestrator (no mocks, no fakes)."""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from samplerbench.orchestrator import SweepConfig, probe_availability, run_one
+
+TINY = dict(chains=2, tune=150, draws=150, timeout_s=300.0)
+TINY_N = 60
+CLOCK_SLACK_S = 1e-3
+
+
+@pytest.fixture(scope="session")
+def availability():
+    import samplers
+
+    return probe_availability(samplers.names())
+
+
+def tiny_run(sampler: str, *, model="linear_regression", n=TINY_N, cache="cold", run=1, cache_dir=None, **overrides):
+    cfg = SweepConfig(models=[model], samplers=[sampler], ns=[n], runs=1, cache=cache, **{**TINY, **overrides})
+    root = Path(tempfile.mkdtemp(prefix="sbtest-"))
+    (root / "work").mkdir()
+    return run_one(model, sampler, n, run, cfg, Path(cache_dir or root / "cache"), root / "work", root / "logs")
+
+
+def assert_protocol_invariants(record: dict) -> None:
+    """PROTOCOL: every field >= 0, e2e >= compile + sampling, process >= import + e2e."""
+    for field in ("import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s"):
+        value = record[field]
+        assert value is not None and math.isfinite(value) and value >= 0, (field, value)
+    assert record["end_to_end_s"] + CLOCK_SLACK_S >= record["compile_s"] + record["sampling_s"], record
+    assert record["process_s"] + CLOCK_SLACK_S >= record["import_s"] + record["end_to_end_s"], record

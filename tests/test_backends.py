@@ -1,0 +1,78 @@
+"""Every backend, really sampled with tiny settings in a fresh worker process."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import models
+import samplers
+from tests.conftest import TINY, assert_protocol_invariants, tiny_run
+
+ALL = samplers.names()
+
+
+@pytest.mark.parametrize("sampler", ALL)
+def test_backend_runs_or_is_skipped_with_reason(sampler, availability):
+    record = tiny_run(sampler)
+    reason = availability[sampler]
+    if reason:
+        # Missing backends are reported as skipped with the reason, never as a number.
+        assert record["status"] == "skipped", record
+        assert record["reason"] == reason
+        assert "compile_s" not in record and "sampling_s" not in record
+        return
+    assert record["status"] == "ok", record.get("reason")
+    assert_protocol_invariants(record)
+    # Cold mode: the model really was compiled, and the split says so.
+    assert record["compile_s"] > 0.05, record
+    assert record["sampling_s"] > 0, record
+    # The draws are real draws of this posterior: near the generating values.
+    truth = models.get("linear_regression").info["true_values"]
+    for name, value in truth.items():
+        post = record["posterior"][name]
+        assert abs(post["mean"] - value) < 5 * post["sd"] + 0.1, (name, post)
+    assert record["grad_evals"] > TINY["chains"] * TINY["draws"]
+    assert record["ess_bulk_min"] > 20
+    assert record["divergences"] is not None
+    # Each number says how it was produced.
+    assert record["library_calls"], record
+    assert record["chain_method"]
+    json.dumps(record)  # the record is plain JSON
+
+
+def test_cmdstan_reason_says_how_to_install(availability):
+    reason = availability["cmdstan"]
+    if reason is None:
+        pytest.skip("CmdStan is installed here; the run test covers it")
+    assert "install_cmdstan" in reason and "CMDSTAN" in reason
+
+
+def test_each_run_gets_its_own_seed():
+    first, second = tiny_run("numpyro"), tiny_run("numpyro")
+    assert first["seed"] != second["seed"]
+    assert first["posterior"]["slope"]["mean"] != second["posterior"]["slope"]["mean"]
+
+
+def test_numpyro_compile_is_split_from_sampling():
+    """JAX compiles inside MCMC.run; the compile events must not count as sampling."""
+    record = tiny_run("numpyro")
+    assert record["status"] == "ok", record.get("reason")
+    assert record["compile_s"] > record["sampling_s"], record
+    assert any("compile events" in note for note in record["notes"])
+
+
+@pytest.mark.slow
+def test_warm_cache_reuses_the_build_but_really_samples(tmp_path):
+    """PyStan hands back a cached fit for identical arguments: warm runs must still sample."""
+    cache_dir = tmp_path / "cache"
+    priming = tiny_run("pystan", cache="warm", cache_dir=cache_dir, run=0)
+    first = tiny_run("pystan", cache="warm", cache_dir=cache_dir, run=1)
+    second = tiny_run("pystan", cache="warm", cache_dir=cache_dir, run=2)
+    for record in (priming, first, second):
+        assert record["status"] == "ok", record.get("reason")
+        assert_protocol_invariants(record)
+    assert first["compile_s"] < priming["compile_s"] / 3, (first["compile_s"], priming["compile_s"])
+    assert first["seed"] != second["seed"]
+    assert first["posterior"]["slope"]["mean"] != second["posterior"]["slope"]["mean"]

@@ -1,0 +1,113 @@
+"""The command line as a user meets it: bad input, failing backends, the written report."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from samplerbench.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+COMPARE = [sys.executable, str(REPO / "scripts" / "compare.py")]
+TINY_ARGS = ["--n", "60", "--runs", "1", "--chains", "2", "--tune", "120", "--draws", "120"]
+RECORD_FIELDS = {"model", "sampler", "n", "cache", "run", "status", "reason",
+                 "import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s"}
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--samplers", "stanx"], "valid samplers: cmdstan, pystan, pymc"),
+        (["--models", "eight"], "valid models: linear_regression"),
+        (["--n", "0"], "--n: must be > 0"),
+        (["--n", "-5"], "--n"),
+        (["--n", "lots"], "expected a whole number"),
+        (["--runs", "0"], "--runs: must be > 0"),
+        (["--chains", "two"], "--chains: expected a whole number"),
+        (["--draws", "-1"], "--draws"),
+        (["--cache", "hot"], "invalid choice"),
+        (["--timeout", "0"], "--timeout: must be > 0"),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_help_explains_every_flag(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for flag in ("--n", "--runs", "--samplers", "--models", "--chains", "--tune", "--draws",
+                 "--cache", "--timeout", "--out", "--json", "--list"):
+        assert flag in text
+
+
+def test_list_shows_availability_and_reasons():
+    proc = subprocess.run([*COMPARE, "--list"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "linear_regression" in proc.stdout
+    for name in ("cmdstan", "pystan", "pymc", "pymc-numpyro", "pymc-blackjax", "numpyro", "nutpie"):
+        assert name in proc.stdout
+
+
+def test_a_crashing_backend_is_recorded_and_the_others_still_run(tmp_path):
+    """A genuinely broken PyTensor configuration makes the pymc row crash at import."""
+    out, extra_json = tmp_path / "reports", tmp_path / "all.jsonl"
+    env = dict(os.environ, PYTENSOR_FLAGS="floatX=float7")
+    proc = subprocess.run(
+        [*COMPARE, *TINY_ARGS, "--samplers", "pymc", "numpyro", "--out", str(out),
+         "--json", str(extra_json), "--name", "crash"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    records = [json.loads(line) for line in extra_json.read_text().splitlines()]
+    by_sampler = {r["sampler"]: r for r in records}
+    assert by_sampler["pymc"]["status"] == "failed"
+    assert "float7" in by_sampler["pymc"]["reason"]
+    assert "\n" not in by_sampler["pymc"]["reason"]  # the error's last line
+    assert Path(by_sampler["pymc"]["log"]).exists()
+    assert by_sampler["numpyro"]["status"] == "ok"
+    for record in records:
+        assert RECORD_FIELDS <= set(record), RECORD_FIELDS - set(record)
+    # The table still prints, with the failure in it, and the files are all there.
+    assert "failed" in proc.stdout and "numpyro" in proc.stdout
+    assert (out / "crash.runs.jsonl").read_text() == extra_json.read_text()
+    report = (out / "crash.md").read_text()
+    assert "cache `cold`" in report and "float7" in report
+    assert (out / "crash.csv").exists() and (out / "crash.env.json").exists()
+
+
+def test_a_run_past_the_timeout_is_failed_with_the_reason(tmp_path):
+    proc = subprocess.run(
+        [*COMPARE, *TINY_ARGS, "--samplers", "numpyro", "--timeout", "1.5", "--out", str(tmp_path),
+         "--name", "slow"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads((tmp_path / "slow.runs.jsonl").read_text().splitlines()[0])
+    assert record["status"] == "failed"
+    assert "timed out after 1.5 s" in record["reason"]
+    assert record["process_s"] < 30
+
+
+def test_report_is_rebuilt_from_saved_records(tmp_path):
+    proc = subprocess.run(
+        [*COMPARE, *TINY_ARGS, "--samplers", "numpyro", "cmdstan", "--out", str(tmp_path), "--name", "orig"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rebuilt = subprocess.run(
+        [*COMPARE, "--from-records", str(tmp_path / "orig.runs.jsonl"), "--out", str(tmp_path / "again")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert (tmp_path / "again" / "orig.md").read_text() == (tmp_path / "orig.md").read_text()
