@@ -24,6 +24,7 @@ from typing import Callable
 from samplerbench.environment import REPO_ROOT
 
 CACHE_MODES = ("cold", "warm")
+TIMING_FIELDS = ("import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s")
 
 
 @dataclass
@@ -142,6 +143,8 @@ def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_
         max_treedepth=cfg.max_treedepth,
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
+    for name in TIMING_FIELDS:
+        record.setdefault(name, None)  # every record carries every timing field; null = not measured
     if record["status"] == "ok":
         # Time the harness adds around the measured work: interpreter start, reading the
         # config, data generation, writing the record (diagnostics are timed separately).
@@ -202,7 +205,8 @@ def run_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, str | 
                         for run in range(1, cfg.runs + 1):
                             done += 1
                             record = dict(model=model, sampler=sampler, n=n, cache=cfg.cache,
-                                          run=run, status="skipped", reason=reason)
+                                          run=run, status="skipped", reason=reason,
+                                          **{name: None for name in TIMING_FIELDS})
                             sink.write(record)
                         on_event("record", {"record": record, "done": done, "total": total})
                         continue

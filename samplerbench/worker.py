@@ -44,12 +44,12 @@ def _last_line(err: BaseException) -> str:
     return text.splitlines()[-1] if text else type(err).__name__
 
 
-def measure(config: dict) -> dict:
+def measure(config: dict, record: dict) -> None:
+    """Fill ``record`` step by step, so a crash keeps the timings already taken."""
     import models
     import samplers
     from samplerbench.timing import RunClock
 
-    record: dict = {"status": "failed", "reason": ""}
     backend = samplers.get(config["sampler"])
     spec = models.get(config["model"])
     record["versions"] = _versions(backend.distributions)
@@ -57,7 +57,7 @@ def measure(config: dict) -> dict:
     reason = backend.unavailable_reason()
     if reason:
         record.update(status="skipped", reason=reason)
-        return record
+        return
 
     backend.import_libraries()
     import_done = time.perf_counter()
@@ -85,21 +85,17 @@ def measure(config: dict) -> dict:
     record.update(quality(output.idata, spec.parameters, record["sampling_s"]))
     record["diagnostics_s"] = time.perf_counter() - diag_start
     record["status"] = "ok"
-    return record
 
 
 def main(argv: list[str]) -> int:
     config_path, result_path = argv[1], argv[2]
     with open(config_path) as fh:
         config = json.load(fh)
+    record: dict = {"status": "failed", "reason": ""}
     try:
-        record = measure(config)
+        measure(config, record)
     except BaseException as err:  # noqa: BLE001 - every failure becomes a record
-        record = {
-            "status": "failed",
-            "reason": _last_line(err),
-            "traceback": traceback.format_exc(),
-        }
+        record.update(status="failed", reason=_last_line(err), traceback=traceback.format_exc())
     record["worker_done_s"] = time.perf_counter() - PROCESS_WORK_START
     with open(result_path + ".tmp", "w") as fh:
         json.dump(_finite_or_none(record), fh, default=str)
