@@ -156,7 +156,7 @@ def _environment_lines(header: dict) -> list[str]:
         f"{cfg.get('draws')} draws), target accept {cfg.get('target_accept')}, max tree depth "
         f"{cfg.get('max_treedepth')}, float64, {cfg.get('runs')} runs per backend, each in a fresh "
         f"process, **cache mode `{cfg.get('cache')}`**, timeout {cfg.get('timeout_s')} s per run",
-    ]
+    ] + ([f"- **Total wall time of the sweep:** {header['total_s']:.0f} s"] if header.get("total_s") else [])
 
 
 CACHE_MEANING = {
@@ -181,6 +181,14 @@ def render_markdown(records: list[dict], header: dict, sampler_order: list[str] 
                   spread_table(part).to_markdown(index=False), "",
                   "Sampling quality (median over ok runs):", "",
                   quality_table(part).to_markdown(index=False), ""]
+        overhead = pd.to_numeric(
+            frame.loc[(frame["model"] == model) & (frame["n"] == n) & (frame["cache"] == cache)
+                      & (frame["status"] == "ok"), "harness_overhead_s"] if "harness_overhead_s" in frame else pd.Series(dtype=float),
+            errors="coerce",
+        )
+        if overhead.notna().any():
+            lines += [f"Harness overhead per run (process − import − end-to-end − diagnostics): "
+                      f"median {overhead.median():.2f} s, max {overhead.max():.2f} s.", ""]
         problems = part[part["status"] != "ok"]
         if not problems.empty:
             lines.append("Not measured:")
