@@ -8,8 +8,9 @@ Nothing here imports a sampling library, so the orchestrator can use it freely.
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,14 @@ class ModelSpec:
         return self.stan_file.read_text()
 
     def _module(self, stem: str):
-        return importlib.import_module(f"models.{self.name}.{stem}")
+        """Load ``<folder>/<stem>.py`` by path, so a model folder can live anywhere."""
+        module_name = f"_samplerbench_models.{self.name}_{abs(hash(str(self.folder)))}.{stem}"
+        if module_name not in sys.modules:
+            spec = importlib.util.spec_from_file_location(module_name, self.folder / f"{stem}.py")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            spec.loader.exec_module(module)
+        return sys.modules[module_name]
 
     def generate_data(self, n: int) -> dict:
         return self._module("data").generate(n, seed=self.data_seed)
@@ -53,22 +61,25 @@ class ModelSpec:
         return self._module("numpyro_model").model
 
 
+def load_folder(folder: Path) -> ModelSpec:
+    folder = Path(folder).resolve()
+    info = json.loads((folder / "info.json").read_text())
+    return ModelSpec(
+        name=folder.name,
+        folder=folder,
+        parameters=tuple(info["parameters"]),
+        n_scales=info.get("n_scales", ""),
+        data_seed=int(info.get("data_seed", 0)),
+        info=info,
+    )
+
+
 def discover() -> dict[str, ModelSpec]:
-    specs = {}
-    for folder in sorted(MODELS_DIR.iterdir()):
-        info_file = folder / "info.json"
-        if not folder.is_dir() or not info_file.exists():
-            continue
-        info = json.loads(info_file.read_text())
-        specs[folder.name] = ModelSpec(
-            name=folder.name,
-            folder=folder,
-            parameters=tuple(info["parameters"]),
-            n_scales=info.get("n_scales", ""),
-            data_seed=int(info.get("data_seed", 0)),
-            info=info,
-        )
-    return specs
+    return {
+        folder.name: load_folder(folder)
+        for folder in sorted(MODELS_DIR.iterdir())
+        if folder.is_dir() and (folder / "info.json").exists()
+    }
 
 
 def names() -> list[str]:
@@ -76,6 +87,9 @@ def names() -> list[str]:
 
 
 def get(name: str) -> ModelSpec:
+    """A model by name (a folder of ``models/``) or by the path of a model folder."""
+    if ("/" in name or name.startswith(".")) and Path(name, "info.json").exists():
+        return load_folder(Path(name))
     specs = discover()
     if name not in specs:
         raise UnknownModelError(f"unknown model {name!r}; valid models: {', '.join(specs)}")

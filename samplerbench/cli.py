@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="file stem of the report (default: compare-n<N>-<cache>-<sweep time>)")
     p.add_argument("--json", type=Path, default=None, metavar="PATH",
                    help="also append every run record to PATH as JSON lines")
+    p.add_argument("--gradient-floor", action=argparse.BooleanOptionalAction, default=True,
+                   help="measure the gradient floor (one compiled JAX value-and-gradient of the "
+                   "log density) per model and n, for the '× floor' column (default on)")
     p.add_argument("--list", action="store_true",
                    help="list models and samplers, with whether each backend can run here, and exit")
     p.add_argument("--from-records", type=Path, default=None, metavar="PATH",
@@ -113,6 +116,8 @@ def _resolve(requested: list[str], valid: list[str], kind: str, parser) -> list[
             name = name.strip()
             if not name:
                 continue
+            if kind == "model" and name not in valid and Path(name, "info.json").exists():
+                valid = [*valid, name]  # a model folder given by path
             if name not in valid:
                 parser.error(f"unknown {kind} {name!r}; valid {kind}s: {', '.join(valid)} (or 'all')")
             if name not in chosen:
@@ -136,6 +141,8 @@ def print_list() -> int:
 
 def _describe(record: dict) -> str:
     status = record.get("status")
+    if status == "ok" and record.get("kind") == "gradient_floor":
+        return f"ok  {record['floor_us_per_grad']:.2f} µs per compiled value-and-gradient (JAX)"
     if status == "ok":
         return (f"ok  sampling {record['sampling_s']:.2f} s, compile {record['compile_s']:.2f} s, "
                 f"end-to-end {record['end_to_end_s']:.2f} s, process {record['process_s']:.2f} s")
@@ -166,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = SweepConfig(
         models=model_names, samplers=sampler_names, ns=args.n, runs=args.runs, cache=args.cache,
         chains=args.chains, tune=args.tune, draws=args.draws, target_accept=args.target_accept,
-        max_treedepth=args.max_treedepth, timeout_s=args.timeout,
+        max_treedepth=args.max_treedepth, timeout_s=args.timeout, gradient_floor=args.gradient_floor,
     )
     header = sweep_header(cfg, environment.collect())
     stem = args.name or f"compare-n{'-'.join(map(str, cfg.ns))}-{cfg.cache}-{header['sweep_id']}"
@@ -185,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     def on_event(kind: str, info: dict) -> None:
         elapsed = time.perf_counter() - started
         if kind == "start":
-            label = "priming (untimed)" if info.get("priming") else f"run {info['run']}/{cfg.runs}"
+            label = ("priming (untimed)" if info.get("priming") else "gradient floor" if info.get("floor")
+                     else f"run {info['run']}/{cfg.runs}")
             print(f"[{info['done'] + 1:>3}/{info['total']}] {elapsed:6.0f}s  {info['model']} n={info['n']} "
                   f"{info['sampler']} {label} ...", flush=True)
         elif kind == "record":

@@ -25,6 +25,8 @@ from samplerbench.environment import REPO_ROOT
 
 CACHE_MODES = ("cold", "warm")
 TIMING_FIELDS = ("import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s")
+FLOOR = "gradient-floor"  # pseudo-sampler name of the JAX value-and-grad floor measurement
+FLOOR_NEEDS = "numpyro"  # the floor runs the model's NumPyro version
 
 
 @dataclass
@@ -41,6 +43,7 @@ class SweepConfig:
     max_treedepth: int = 10
     timeout_s: float = 600.0
     cores: int = field(default_factory=lambda: os.cpu_count() or 1)
+    gradient_floor: bool = True
 
 
 def worker_env(base: dict, cache_dir: Path, cache: str, chains: int) -> dict:
@@ -96,7 +99,7 @@ def _last_log_line(log_path: Path) -> str:
 
 
 def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_dir: Path,
-            scratch: Path, log_dir: Path | None = None) -> dict:
+            scratch: Path, log_dir: Path | None = None, kind: str = "run") -> dict:
     """Measure one run in a fresh worker process and return its record (never raises)."""
     seed = secrets.randbelow(2**31 - 1) + 1
     work_dir = Path(tempfile.mkdtemp(prefix=f"{sampler}-{run}-", dir=scratch))
@@ -105,7 +108,7 @@ def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_
         target_accept=cfg.target_accept, max_treedepth=cfg.max_treedepth, cores=cfg.cores,
         cache=cfg.cache, cache_dir=str(cache_dir), work_dir=str(work_dir),
     )
-    config = {"model": model, "sampler": sampler, "n": n, "settings": settings}
+    config = {"model": model, "sampler": sampler, "n": n, "settings": settings, "kind": kind}
     config_path, result_path, log_path = work_dir / "config.json", work_dir / "result.json", work_dir / "worker.log"
     config_path.write_text(json.dumps(config))
     env = worker_env(os.environ, cache_dir, cfg.cache, cfg.chains)
@@ -143,9 +146,10 @@ def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_
         max_treedepth=cfg.max_treedepth,
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-    for name in TIMING_FIELDS:
+    record["kind"] = kind
+    for name in TIMING_FIELDS if kind == "run" else ():
         record.setdefault(name, None)  # every record carries every timing field; null = not measured
-    if record["status"] == "ok":
+    if record["status"] == "ok" and kind == "run":
         # Time the harness adds around the measured work: interpreter start, reading the
         # config, data generation, writing the record (diagnostics are timed separately).
         record["harness_overhead_s"] = (
@@ -199,6 +203,17 @@ def run_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, str | 
     try:
         for model in cfg.models:
             for n in cfg.ns:
+                if cfg.gradient_floor:
+                    on_event("start", {"model": model, "sampler": FLOOR, "n": n, "run": 1,
+                                       "done": done, "total": total, "floor": True})
+                    if availability.get(FLOOR_NEEDS):
+                        record = dict(model=model, sampler=FLOOR, n=n, cache=cfg.cache, run=1, kind="gradient_floor",
+                                      status="skipped", reason=availability[FLOOR_NEEDS])
+                    else:
+                        record = run_one(model, FLOOR, n, 1, cfg, root / "cache" / f"floor-{model}-{n}",
+                                         scratch, log_dir, kind="gradient_floor")
+                    sink.write(record)
+                    on_event("record", {"record": record, "done": done, "total": total})
                 for sampler in cfg.samplers:
                     reason = availability.get(sampler)
                     if reason:

@@ -16,6 +16,12 @@ TIMINGS = ("import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s")
 QUALITY = ("ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_evals", "ess_per_s", "us_per_grad")
 KEYS = ["model", "n", "cache", "sampler"]
 
+# Quality warnings that matter: any divergence, R-hat above 1.01, bulk ESS below 400.
+RHAT_LIMIT = 1.01
+ESS_LIMIT = 400
+# Two backends disagree when posterior means differ by more than this many combined MCSE.
+AGREEMENT_MCSE = 4.0
+
 COLUMN_MEANINGS = {
     "import_s": "process start until the backend's libraries are imported",
     "compile_s": "model handed to the backend until it is executable (stanc + C++, PyTensor, JAX trace + XLA, numba)",
@@ -24,6 +30,10 @@ COLUMN_MEANINGS = {
     "process_s": "the orchestrator spawns the worker process until it exits",
     "ess_bulk_min": "smallest bulk effective sample size over the parameters",
     "ess_per_s": "ess_bulk_min / sampling_s",
+    "us_per_grad": "sampling_s / gradient evaluations (leapfrog steps of the kept draws, summed over chains), in µs",
+    "× floor": "us_per_grad / the gradient floor: how many times the bare compiled log-density gradient each gradient costs inside the sampler",
+    "warnings": f"runs with divergences, R-hat > {RHAT_LIMIT} or bulk ESS < {ESS_LIMIT}",
+    "agreement": f"posterior means agree with the other backends within {AGREEMENT_MCSE:g} combined MCSE",
 }
 
 
@@ -38,8 +48,8 @@ def load_records(path: Path) -> list[dict]:
 
 
 def records_frame(records: list[dict]) -> pd.DataFrame:
-    """One row per timed run (priming runs of warm mode are left out)."""
-    rows = [r for r in records if not r.get("priming")]
+    """One row per timed run (priming runs of warm mode and gradient floors are left out)."""
+    rows = [r for r in records if not r.get("priming") and r.get("kind", "run") == "run"]
     frame = pd.DataFrame(rows)
     for column in (*KEYS, "run", "status", "reason", *TIMINGS, *QUALITY):
         if column not in frame.columns:
@@ -47,8 +57,87 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None) -> pd.DataFrame:
+def gradient_floors(records: list[dict]) -> dict[tuple, float]:
+    """(model, n) -> best measured µs per compiled JAX value-and-gradient."""
+    floors: dict[tuple, float] = {}
+    for r in records:
+        if r.get("kind") == "gradient_floor" and r.get("status") == "ok" and r.get("floor_us_per_grad"):
+            key = (r["model"], r["n"])
+            floors[key] = min(floors.get(key, math.inf), float(r["floor_us_per_grad"]))
+    return floors
+
+
+
+
+def quality_warnings(ok: pd.DataFrame) -> str:
+    runs = len(ok)
+    found = []
+    for label, bad in (
+        ("divergences", pd.to_numeric(ok["divergences"], errors="coerce") > 0),
+        (f"R-hat > {RHAT_LIMIT}", pd.to_numeric(ok["rhat_max"], errors="coerce") > RHAT_LIMIT),
+        (f"ESS < {ESS_LIMIT}", pd.to_numeric(ok["ess_bulk_min"], errors="coerce") < ESS_LIMIT),
+    ):
+        if bad.sum():
+            found.append(f"{label} in {int(bad.sum())}/{runs} runs")
+    return "; ".join(found)
+
+
+def pooled_posteriors(ok: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """parameter -> (mean over runs, its MCSE), pooling a backend's independent runs."""
+    per_param: dict[str, list[tuple[float, float]]] = {}
+    for posterior in ok["posterior"] if "posterior" in ok else []:
+        if not isinstance(posterior, dict):
+            continue
+        for name, stats in posterior.items():
+            if stats.get("mean") is not None and stats.get("mcse_mean") is not None:
+                per_param.setdefault(name, []).append((stats["mean"], stats["mcse_mean"]))
+    pooled = {}
+    for name, values in per_param.items():
+        k = len(values)
+        mean = sum(m for m, _ in values) / k
+        mcse = math.sqrt(sum(e * e for _, e in values)) / k
+        pooled[name] = (mean, mcse)
+    return pooled
+
+
+def agreement(frame: pd.DataFrame) -> dict[tuple, dict[str, str]]:
+    """(model, n, cache) -> {backend: "" if it agrees, else which means disagree}.
+
+    Two backends disagree on a parameter when their pooled posterior means differ by more
+    than 4 combined MCSE. A backend is flagged when it disagrees with more than half of the
+    other backends (with the only other one, when there are two), so one wrong backend does
+    not taint the correct ones.
+    """
+    out: dict[tuple, dict[str, str]] = {}
+    ok_runs = frame[frame["status"] == "ok"]
+    for key, part in ok_runs.groupby(["model", "n", "cache"], sort=False):
+        pooled = {name: pooled_posteriors(g) for name, g in part.groupby("sampler", sort=False)}
+        verdicts = {}
+        for name, mine in pooled.items():
+            others = [o for o in pooled if o != name]
+            disagreeing: dict[str, list[str]] = {}
+            for other in others:
+                for param, (mean, mcse) in mine.items():
+                    if param not in pooled[other]:
+                        continue
+                    other_mean, other_mcse = pooled[other][param]
+                    combined = math.hypot(mcse, other_mcse)
+                    if combined > 0 and abs(mean - other_mean) > AGREEMENT_MCSE * combined:
+                        z = abs(mean - other_mean) / combined
+                        disagreeing.setdefault(other, []).append(f"{param} {mean:.4g} vs {other_mean:.4g} ({z:.1f} MCSE)")
+            if others and len(disagreeing) > len(others) / 2 or (len(others) == 1 and disagreeing):
+                verdicts[name] = "; ".join(f"vs {o}: {', '.join(d)}" for o, d in disagreeing.items())
+            else:
+                verdicts[name] = ""
+        out[key] = verdicts
+    return out
+
+
+def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
+              floors: dict[tuple, float] | None = None) -> pd.DataFrame:
     """min / median / max of every timing over the ok runs of each (model, n, cache, sampler)."""
+    floors = floors or {}
+    verdicts = agreement(frame)
     rows = []
     for key, group in frame.groupby(KEYS, sort=False, dropna=False):
         ok = group[group["status"] == "ok"]
@@ -65,6 +154,13 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None) -> pd
             row[f"{column}_max"] = values.max()
         for column in QUALITY:
             row[f"{column}_median"] = pd.to_numeric(ok[column], errors="coerce").median()
+        floor = floors.get((row["model"], row["n"]), math.nan)
+        row["floor_us_per_grad"] = floor
+        row["overhead_x_floor"] = row["us_per_grad_median"] / floor if floor == floor else math.nan
+        row["warnings"] = quality_warnings(ok) if len(ok) else ""
+        row["disagreement"] = verdicts.get((row["model"], row["n"], row["cache"]), {}).get(row["sampler"], "")
+        if row["disagreement"] and row["status"] in ("ok", "partly failed"):
+            row["status"] = "disagrees"
         rows.append(row)
     table = pd.DataFrame(rows)
     if sampler_order and not table.empty:
@@ -112,6 +208,10 @@ def headline_table(table: pd.DataFrame) -> pd.DataFrame:
         "process s (min)": [_fmt(v) for v in table["process_s_min"]],
         "ESS bulk min (median)": [_fmt(v, 0) for v in table["ess_bulk_min_median"]],
         "ESS/s (median)": [_fmt(v, 0) for v in table["ess_per_s_median"]],
+        "µs / grad (× floor)": [
+            "–" if u != u else (f"{u:.1f} ({x:.0f}×)" if x == x else f"{u:.1f}")
+            for u, x in zip(table["us_per_grad_median"], table["overhead_x_floor"])
+        ],
     })
     return out
 
@@ -137,6 +237,10 @@ def quality_table(table: pd.DataFrame) -> pd.DataFrame:
         "divergences": [_fmt(v, 0) for v in table["divergences_median"]],
         "gradient evals": [_fmt(v, 0) for v in table["grad_evals_median"]],
         "µs / gradient": [_fmt(v, 1) for v in table["us_per_grad_median"]],
+        "× floor": [_fmt(v, 0) for v in table["overhead_x_floor"]],
+        "warnings": [w or "–" for w in table["warnings"]],
+        "agreement": ["–" if s == "skipped" or ok == 0 else ("DISAGREES " + d if d else "agrees")
+                      for s, ok, d in zip(table["status"], table["ok"], table["disagreement"])],
     })
 
 
@@ -167,7 +271,8 @@ CACHE_MEANING = {
 
 def render_markdown(records: list[dict], header: dict, sampler_order: list[str] | None = None) -> str:
     frame = records_frame(records)
-    table = aggregate(frame, sampler_order)
+    floors = gradient_floors(records)
+    table = aggregate(frame, sampler_order, floors)
     lines = ["# samplerbench report", ""]
     lines += _environment_lines(header)
     lines.append("")
@@ -175,6 +280,9 @@ def render_markdown(records: list[dict], header: dict, sampler_order: list[str] 
         part = part.reset_index(drop=True)
         lines += [f"## {model}, n = {n}, cache `{cache}`", "",
                   f"Cache `{cache}`: {CACHE_MEANING.get(cache, '')}.", "",
+                  *([f"Gradient floor: {floors[(model, n)]:.2f} µs per compiled JAX value-and-gradient "
+                     f"of the log density (the `× floor` columns divide by it).", ""]
+                    if (model, n) in floors else []),
                   "Headline: minimum over runs (as in the reference table) and the median.", "",
                   headline_table(part).to_markdown(index=False), "",
                   "All timings, min / median / max over the ok runs:", "",
@@ -191,10 +299,11 @@ def render_markdown(records: list[dict], header: dict, sampler_order: list[str] 
                       f"median {overhead.median():.2f} s, max {overhead.max():.2f} s.", ""]
         problems = part[part["status"] != "ok"]
         if not problems.empty:
-            lines.append("Not measured:")
+            lines.append("Not measured, or not to be trusted:")
             lines.append("")
             for _, row in problems.iterrows():
-                lines.append(f"- **{row['sampler']}** ({row['status']}): {row['reason']}")
+                detail = row["disagreement"] if row["status"] == "disagrees" else row["reason"]
+                lines.append(f"- **{row['sampler']}** ({row['status']}): {detail}")
             lines.append("")
     lines += ["## What the numbers mean", ""]
     lines += [f"- `{k}`: {v}." for k, v in COLUMN_MEANINGS.items()]
@@ -203,7 +312,7 @@ def render_markdown(records: list[dict], header: dict, sampler_order: list[str] 
 
 
 def terminal_table(records: list[dict], sampler_order: list[str] | None = None) -> str:
-    table = aggregate(records_frame(records), sampler_order)
+    table = aggregate(records_frame(records), sampler_order, gradient_floors(records))
     parts = []
     for (model, n, cache), part in table.groupby(["model", "n", "cache"], sort=False):
         parts.append(f"{model}, n = {n}, cache {cache}\n" + headline_table(part.reset_index(drop=True)).to_markdown(index=False))
@@ -216,6 +325,6 @@ def write_report(records: list[dict], header: dict, out_dir: Path, stem: str,
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"markdown": out_dir / f"{stem}.md", "csv": out_dir / f"{stem}.csv", "environment": out_dir / f"{stem}.env.json"}
     paths["markdown"].write_text(render_markdown(records, header, sampler_order))
-    aggregate(records_frame(records), sampler_order).to_csv(paths["csv"], index=False)
+    aggregate(records_frame(records), sampler_order, gradient_floors(records)).to_csv(paths["csv"], index=False)
     paths["environment"].write_text(json.dumps(header, indent=2, default=str))
     return paths

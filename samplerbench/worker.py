@@ -87,13 +87,26 @@ def measure(config: dict, record: dict) -> None:
     record["status"] = "ok"
 
 
+def measure_floor(config: dict, record: dict) -> None:
+    import models
+    from samplerbench import floor
+
+    spec = models.get(config["model"])
+    record["versions"] = _versions(("jax", "jaxlib", "numpyro"))
+    record.update(floor.measure(spec, spec.generate_data(config["n"]), seed=config["settings"]["seed"]))
+    record["status"] = "ok"
+
+
 def main(argv: list[str]) -> int:
     config_path, result_path = argv[1], argv[2]
     with open(config_path) as fh:
         config = json.load(fh)
     record: dict = {"status": "failed", "reason": ""}
     try:
-        measure(config, record)
+        if config.get("kind") == "gradient_floor":
+            measure_floor(config, record)
+        else:
+            measure(config, record)
     except BaseException as err:  # noqa: BLE001 - every failure becomes a record
         record.update(status="failed", reason=_last_line(err), traceback=traceback.format_exc())
     record["worker_done_s"] = time.perf_counter() - PROCESS_WORK_START

@@ -22,11 +22,12 @@ def availability():
     return probe_availability(samplers.names())
 
 
-def tiny_run(sampler: str, *, model="linear_regression", n=TINY_N, cache="cold", run=1, cache_dir=None, **overrides):
+def tiny_run(sampler: str, *, model="linear_regression", n=TINY_N, cache="cold", run=1, cache_dir=None,
+             kind="run", **overrides):
     cfg = SweepConfig(models=[model], samplers=[sampler], ns=[n], runs=1, cache=cache, **{**TINY, **overrides})
     root = Path(tempfile.mkdtemp(prefix="sbtest-"))
     (root / "work").mkdir()
-    return run_one(model, sampler, n, run, cfg, Path(cache_dir or root / "cache"), root / "work", root / "logs")
+    return run_one(model, sampler, n, run, cfg, Path(cache_dir or root / "cache"), root / "work", root / "logs", kind=kind)
 
 
 def assert_protocol_invariants(record: dict) -> None:

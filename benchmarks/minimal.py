@@ -1,0 +1,104 @@
+"""Independent minimal scripts, one function per backend, to cross-check samplerbench.
+
+Each does what a user would write from the library's own docs, with the same settings as the
+default comparison (4 chains x 1000 + 1000, target accept 0.8, float64), and prints one JSON
+line: end-to-end seconds (model build to ArviZ data) and, where the library splits it, compile
+and sampling seconds. It deliberately shares no code with samplerbench except the model's data.
+
+    benchmarks/run_minimal.sh [N] [REPEATS]   # cold caches per run, like --cache cold
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from models.linear_regression.data import generate  # noqa: E402
+
+STAN = (Path(__file__).resolve().parent.parent / "models" / "linear_regression" / "model.stan").read_text()
+
+
+def pymc_model(data):
+    import pymc as pm
+
+    with pm.Model() as model:
+        sigma = pm.HalfCauchy("sigma", 10.0)
+        intercept = pm.Normal("intercept", 0.0, 20.0)
+        slope = pm.Normal("slope", 0.0, 20.0)
+        pm.Normal("y", intercept + slope * data["x"], sigma, observed=data["y"])
+    return model
+
+
+def run_pystan(data):
+    import arviz
+    import stan
+
+    t0 = time.perf_counter()
+    posterior = stan.build(STAN, data={k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in data.items()}, random_seed=int(time.time()))
+    t1 = time.perf_counter()
+    fit = posterior.sample(num_chains=4, num_warmup=1000, num_samples=1000)
+    t2 = time.perf_counter()
+    arviz.from_pystan(posterior=fit, posterior_model=posterior)
+    return {"compile_s": t1 - t0, "sampling_s": t2 - t1, "end_to_end_s": time.perf_counter() - t0}
+
+
+def run_pymc_with(nuts_sampler):
+    def run(data):
+        import pymc as pm
+
+        t0 = time.perf_counter()
+        idata = pm.sample(model=pymc_model(data), nuts_sampler=nuts_sampler, chains=4, tune=1000, draws=1000,
+                          progressbar=False, compute_convergence_checks=False)
+        e2e = time.perf_counter() - t0
+        attrs = dict(idata.posterior.attrs) | dict(idata.sample_stats.attrs)
+        return {"end_to_end_s": e2e, "pymc_sampling_time_s": attrs.get("sampling_time")}
+
+    return run
+
+
+def run_numpyro(data):
+    import arviz
+    import jax
+    import numpyro
+    import numpyro.distributions as dist
+    from numpyro.infer import MCMC, NUTS
+
+    def model(x, y):
+        sigma = numpyro.sample("sigma", dist.HalfCauchy(10.0))
+        intercept = numpyro.sample("intercept", dist.Normal(0.0, 20.0))
+        slope = numpyro.sample("slope", dist.Normal(0.0, 20.0))
+        numpyro.sample("y", dist.Normal(intercept + slope * x, sigma), obs=y)
+
+    t0 = time.perf_counter()
+    mcmc = MCMC(NUTS(model), num_warmup=1000, num_samples=1000, num_chains=4, progress_bar=False)
+    mcmc.run(jax.random.PRNGKey(int(time.time())), data["x"], data["y"])
+    jax.block_until_ready(mcmc.get_samples())
+    t1 = time.perf_counter()
+    arviz.from_numpyro(mcmc)
+    return {"run_s": t1 - t0, "end_to_end_s": time.perf_counter() - t0}
+
+
+def run_nutpie(data):
+    import nutpie
+
+    t0 = time.perf_counter()
+    compiled = nutpie.compile_pymc_model(pymc_model(data))
+    t1 = time.perf_counter()
+    nutpie.sample(compiled, chains=4, tune=1000, draws=1000, progress_bar=False)
+    t2 = time.perf_counter()
+    return {"compile_s": t1 - t0, "sampling_s": t2 - t1, "end_to_end_s": t2 - t0}
+
+
+RUNNERS = {
+    "pystan": run_pystan,
+    "pymc": run_pymc_with("pymc"),
+    "pymc-numpyro": run_pymc_with("numpyro"),
+    "pymc-blackjax": run_pymc_with("blackjax"),
+    "numpyro": run_numpyro,
+    "nutpie": run_nutpie,
+}
+
+if __name__ == "__main__":
+    backend, n = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+    print(json.dumps({"backend": backend, "n": n, **RUNNERS[backend](generate(n, seed=20221))}))

@@ -1,0 +1,119 @@
+"""Is the same model really the same in Stan, PyMC and NumPyro?
+
+Evaluates the three log densities at the same points and checks that they differ only by a
+constant (Stan's ``~`` drops normalising constants). Points are drawn in NumPyro's
+unconstrained space (uniform in [-2, 2]) and mapped to constrained values; each language then
+maps them into its own unconstrained space and evaluates its log density there, with the
+log-Jacobian of the transform (``jacobian=True``) or without it (the density of the
+constrained values). This imports all three libraries: use it in tests and checks, never
+inside a timed run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LANGUAGES = ("stan", "pymc", "numpyro")
+
+
+def _float64_jax():
+    import jax
+
+    jax.config.update("jax_enable_x64", True)  # PROTOCOL: float64 everywhere
+    return jax
+
+
+def constrained_points(spec, data: dict, count: int = 6, seed: int = 0) -> list[dict[str, np.ndarray]]:
+    jax = _float64_jax()
+    from numpyro.infer.util import constrain_fn, initialize_model
+
+    model = spec.numpyro_model()
+    points = []
+    for i in range(count):
+        info = initialize_model(jax.random.PRNGKey(seed + i), model, model_args=(data,))
+        values = constrain_fn(model, (data,), {}, info.param_info.z)
+        points.append({name: np.asarray(values[name], dtype=float) for name in spec.parameters})
+    return points
+
+
+def numpyro_logp(spec, data, points, jacobian: bool) -> np.ndarray:
+    _float64_jax()
+    from numpyro.infer.util import log_density, potential_energy, unconstrain_fn
+
+    model = spec.numpyro_model()
+    out = []
+    for point in points:
+        if jacobian:
+            z = unconstrain_fn(model, (data,), {}, point)
+            out.append(-float(potential_energy(model, (data,), {}, z)))
+        else:
+            out.append(float(log_density(model, (data,), {}, point)[0]))
+    return np.array(out)
+
+
+def pymc_logp(spec, data, points, jacobian: bool) -> np.ndarray:
+    pm_model = spec.pymc_builder()(data)
+    logp = pm_model.compile_logp(jacobian=jacobian)
+    out = []
+    for point in points:
+        values = {}
+        for rv in pm_model.free_RVs:
+            value = np.asarray(point[rv.name], dtype=float)
+            transform = pm_model.rvs_to_transforms.get(rv)
+            if transform is not None:
+                value = np.asarray(transform.forward(value, *rv.owner.inputs).eval())
+            values[pm_model.rvs_to_values[rv].name] = value
+        out.append(float(logp(values)))
+    return np.array(out)
+
+
+def stan_logp(spec, data, points, jacobian: bool) -> np.ndarray:
+    import stan
+
+    stan_data = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in data.items()}
+    posterior = stan.build(spec.stan_code(), data=stan_data, random_seed=1)
+    out = []
+    for point in points:
+        constrained = {name: np.asarray(point[name], dtype=float).tolist() for name in posterior.param_names}
+        unconstrained = posterior.unconstrain_pars(constrained)
+        out.append(float(posterior.log_prob(unconstrained, adjust_transform=jacobian)))
+    return np.array(out)
+
+
+EVALUATORS = {"stan": stan_logp, "pymc": pymc_logp, "numpyro": numpyro_logp}
+
+
+@dataclass
+class Comparison:
+    jacobian: bool
+    logps: dict[str, np.ndarray]
+    spreads: dict[str, float]  # "pymc - stan" -> max - min of the differences over the points
+    tolerance: float
+
+    @property
+    def agree(self) -> bool:
+        return all(spread <= self.tolerance for spread in self.spreads.values())
+
+    def explain(self) -> str:
+        bad = [f"{pair}: differences vary by {spread:.3g}" for pair, spread in self.spreads.items()
+               if spread > self.tolerance]
+        kind = "with the log-Jacobian" if self.jacobian else "of the constrained values"
+        if not bad:
+            return f"log densities {kind} differ by a constant in every pair"
+        return (f"log densities {kind} do not differ by a constant ({'; '.join(bad)}; tolerance "
+                f"{self.tolerance:.1g}): a prior, likelihood or transform differs between the languages")
+
+
+def compare(spec, n: int = 50, count: int = 6, jacobian: bool = True, languages=LANGUAGES) -> Comparison:
+    data = spec.generate_data(n)
+    points = constrained_points(spec, data, count)
+    logps = {lang: EVALUATORS[lang](spec, data, points, jacobian) for lang in languages}
+    reference = languages[0]
+    spreads = {}
+    scale = 1.0 + max(float(np.max(np.abs(v))) for v in logps.values())
+    for lang in languages[1:]:
+        diff = logps[lang] - logps[reference]
+        spreads[f"{lang} - {reference}"] = float(np.max(diff) - np.min(diff))
+    return Comparison(jacobian=jacobian, logps=logps, spreads=spreads, tolerance=1e-8 * scale)

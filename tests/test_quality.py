@@ -1,0 +1,72 @@
+"""Sampling quality, the gradient floor and cross-backend agreement, on real tiny runs."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+
+import models
+from samplerbench import report
+from samplerbench.orchestrator import FLOOR
+from tests.conftest import tiny_run
+
+
+def _aggregate(records):
+    frame = report.records_frame(records)
+    return report.aggregate(frame, floors=report.gradient_floors(records)).set_index("sampler")
+
+
+def test_gradient_floor_is_measured():
+    record = tiny_run(FLOOR, n=2000, kind="gradient_floor")
+    assert record["status"] == "ok", record.get("reason")
+    assert 0 < record["floor_us_per_grad"] < 10_000
+    assert "value_and_grad" in record["floor_method"]
+
+
+def test_quality_fields_and_overhead_ratio():
+    records = [tiny_run("numpyro"), tiny_run(FLOOR, kind="gradient_floor")]
+    run = records[0]
+    for field in ("ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_evals",
+                  "ess_per_s", "us_per_grad"):
+        assert run[field] is not None, field
+    assert run["ess_per_s"] == run["ess_bulk_min"] / run["sampling_s"]
+    assert abs(run["us_per_grad"] - run["sampling_s"] / run["grad_evals"] * 1e6) < 1e-6
+    for stats in run["posterior"].values():
+        assert stats["mcse_mean"] > 0 and stats["sd"] > 0
+    row = _aggregate(records).loc["numpyro"]
+    assert row["overhead_x_floor"] == row["us_per_grad_median"] / records[1]["floor_us_per_grad"]
+
+
+def test_agreement_check_flags_a_wrongly_translated_backend(tmp_path):
+    """NumPyro runs a variant whose slope prior is Normal(0, 0.5) instead of Normal(0, 20)."""
+    wrong = tmp_path / "linear_regression"
+    shutil.copytree(models.get("linear_regression").folder, wrong)
+    source = wrong / "numpyro_model.py"
+    source.write_text(source.read_text().replace('dist.Normal(0.0, 20.0))\n    numpyro.sample("y"',
+                                                 'dist.Normal(0.0, 0.5))\n    numpyro.sample("y"'))
+    assert "0.5))" in source.read_text()
+
+    right = [tiny_run("pymc-numpyro"), tiny_run("nutpie")]
+    bad = tiny_run("numpyro", model=str(wrong))
+    assert bad["status"] == "ok", bad.get("reason")
+    bad["model"] = "linear_regression"  # the same model as far as the report can tell
+
+    table = _aggregate(right + [bad])
+    assert table.loc["numpyro", "status"] == "disagrees"
+    assert "slope" in table.loc["numpyro", "disagreement"]
+    assert table.loc["pymc-numpyro", "status"] == "ok"
+    assert table.loc["nutpie", "status"] == "ok"
+
+    markdown = report.render_markdown(right + [bad], header={})
+    assert "DISAGREES" in markdown
+
+    # Control: the correct NumPyro model agrees with the others.
+    good = tiny_run("numpyro")
+    assert _aggregate(right + [good]).loc["numpyro", "status"] == "ok"
+
+
+def test_quality_warnings_are_surfaced():
+    frame = pd.DataFrame({"divergences": [0, 3], "rhat_max": [1.0, 1.02], "ess_bulk_min": [1000, 150]})
+    text = report.quality_warnings(frame)
+    assert "divergences in 1/2 runs" in text and "R-hat > 1.01 in 1/2" in text and "ESS < 400 in 1/2" in text
