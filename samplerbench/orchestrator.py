@@ -147,7 +147,7 @@ def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     record["kind"] = kind
-    for name in TIMING_FIELDS if kind == "run" else ():
+    for name in TIMING_FIELDS:
         record.setdefault(name, None)  # every record carries every timing field; null = not measured
     if record["status"] == "ok" and kind == "run":
         # Time the harness adds around the measured work: interpreter start, reading the
@@ -208,7 +208,8 @@ def run_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, str | 
                                        "done": done, "total": total, "floor": True})
                     if availability.get(FLOOR_NEEDS):
                         record = dict(model=model, sampler=FLOOR, n=n, cache=cfg.cache, run=1, kind="gradient_floor",
-                                      status="skipped", reason=availability[FLOOR_NEEDS])
+                                      status="skipped", reason=availability[FLOOR_NEEDS],
+                                      **{name: None for name in TIMING_FIELDS})
                     else:
                         record = run_one(model, FLOOR, n, 1, cfg, root / "cache" / f"floor-{model}-{n}",
                                          scratch, log_dir, kind="gradient_floor")
