@@ -143,7 +143,7 @@ def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_
         model=model, sampler=sampler, n=n, cache=cfg.cache, run=run, seed=seed,
         process_s=process_s,
         chains=cfg.chains, tune=cfg.tune, draws=cfg.draws, target_accept=cfg.target_accept,
-        max_treedepth=cfg.max_treedepth,
+        max_treedepth=cfg.max_treedepth, cores=cfg.cores, parallel_chains=max(1, min(cfg.chains, cfg.cores)),
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     record["kind"] = kind

@@ -31,7 +31,7 @@ COLUMN_MEANINGS = {
     "ess_bulk_min": "smallest bulk effective sample size over the parameters",
     "ess_per_s": "ess_bulk_min / sampling_s",
     "us_per_grad": "sampling_s / gradient evaluations (leapfrog steps of the kept draws, summed over chains), in µs",
-    "× floor": "us_per_grad / the gradient floor: how many times the bare compiled log-density gradient each gradient costs inside the sampler",
+    "× floor": "us_per_grad × parallel chains / the gradient floor: how many times the bare compiled log-density gradient each gradient costs inside the sampler (warmup included in sampling_s, see README)",
     "warnings": f"runs with divergences, R-hat > {RHAT_LIMIT} or bulk ESS < {ESS_LIMIT}",
     "agreement": f"posterior means agree with the other backends within {AGREEMENT_MCSE:g} combined MCSE",
 }
@@ -156,7 +156,12 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
             row[f"{column}_median"] = pd.to_numeric(ok[column], errors="coerce").median()
         floor = floors.get((row["model"], row["n"]), math.nan)
         row["floor_us_per_grad"] = floor
-        row["overhead_x_floor"] = row["us_per_grad_median"] / floor if floor == floor else math.nan
+        # Chains run in parallel: on p cores the bare arithmetic costs floor / p of wall time
+        # per gradient, so the ratio compares like with like.
+        parallel = pd.to_numeric(ok.get("parallel_chains", pd.Series(dtype=float)), errors="coerce").median()
+        parallel = parallel if parallel == parallel else 1.0
+        row["parallel_chains"] = parallel
+        row["overhead_x_floor"] = row["us_per_grad_median"] * parallel / floor if floor == floor else math.nan
         row["warnings"] = quality_warnings(ok) if len(ok) else ""
         row["disagreement"] = verdicts.get((row["model"], row["n"], row["cache"]), {}).get(row["sampler"], "")
         if row["disagreement"] and row["status"] in ("ok", "partly failed"):
@@ -209,7 +214,7 @@ def headline_table(table: pd.DataFrame) -> pd.DataFrame:
         "ESS bulk min (median)": [_fmt(v, 0) for v in table["ess_bulk_min_median"]],
         "ESS/s (median)": [_fmt(v, 0) for v in table["ess_per_s_median"]],
         "µs / grad (× floor)": [
-            "–" if u != u else (f"{u:.1f} ({x:.0f}×)" if x == x else f"{u:.1f}")
+            "–" if u != u else (f"{u:.1f} ({x:.1f}×)" if x == x else f"{u:.1f}")
             for u, x in zip(table["us_per_grad_median"], table["overhead_x_floor"])
         ],
     })
@@ -237,7 +242,7 @@ def quality_table(table: pd.DataFrame) -> pd.DataFrame:
         "divergences": [_fmt(v, 0) for v in table["divergences_median"]],
         "gradient evals": [_fmt(v, 0) for v in table["grad_evals_median"]],
         "µs / gradient": [_fmt(v, 1) for v in table["us_per_grad_median"]],
-        "× floor": [_fmt(v, 0) for v in table["overhead_x_floor"]],
+        "× floor": [_fmt(v, 1) for v in table["overhead_x_floor"]],
         "warnings": [w or "–" for w in table["warnings"]],
         "agreement": ["–" if s == "skipped" or ok == 0 else ("DISAGREES " + d if d else "agrees")
                       for s, ok, d in zip(table["status"], table["ok"], table["disagreement"])],
@@ -281,7 +286,7 @@ def render_markdown(records: list[dict], header: dict, sampler_order: list[str] 
         lines += [f"## {model}, n = {n}, cache `{cache}`", "",
                   f"Cache `{cache}`: {CACHE_MEANING.get(cache, '')}.", "",
                   *([f"Gradient floor: {floors[(model, n)]:.2f} µs per compiled JAX value-and-gradient "
-                     f"of the log density (the `× floor` columns divide by it).", ""]
+                     f"of the log density, one core (the `× floor` columns compare against it).", ""]
                     if (model, n) in floors else []),
                   "Headline: minimum over runs (as in the reference table) and the median.", "",
                   headline_table(part).to_markdown(index=False), "",
