@@ -33,8 +33,8 @@ def constrained_points(spec, data: dict, count: int = 6, seed: int = 0) -> list[
     points = []
     for i in range(count):
         info = initialize_model(jax.random.PRNGKey(seed + i), model, model_args=(data,))
-        values = constrain_fn(model, (data,), {}, info.param_info.z)
-        points.append({name: np.asarray(values[name], dtype=float) for name in spec.parameters})
+        values = constrain_fn(model, (data,), {}, info.param_info.z, return_deterministic=False)
+        points.append({name: np.asarray(value, dtype=float) for name, value in values.items()})
     return points
 
 
@@ -76,7 +76,7 @@ def stan_logp(spec, data, points, jacobian: bool) -> np.ndarray:
     posterior = stan.build(spec.stan_code(), data=stan_data, random_seed=1)
     out = []
     for point in points:
-        constrained = {name: np.asarray(point[name], dtype=float).tolist() for name in posterior.param_names}
+        constrained = {name: np.asarray(value, dtype=float).tolist() for name, value in point.items()}
         unconstrained = posterior.unconstrain_pars(constrained)
         out.append(float(posterior.log_prob(unconstrained, adjust_transform=jacobian)))
     return np.array(out)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from pathlib import Path
 
 import pytest
+
+# One httpstan cache for the whole session (in-process Stan builds of the log-density checks,
+# and the tiny runs that share it below), so each Stan model is compiled once per session.
+SESSION_CACHE = Path(tempfile.mkdtemp(prefix="sbtest-cache-"))
+os.environ["XDG_CACHE_HOME"] = str(SESSION_CACHE / "xdg")
 
 from samplerbench.orchestrator import SweepConfig, probe_availability, run_one
 
@@ -20,6 +26,23 @@ def availability():
     import samplers
 
     return probe_availability(samplers.names())
+
+
+@pytest.fixture(scope="session")
+def shared_cache():
+    """Cache folders whose httpstan part is the session's (so Stan models build once)."""
+
+    class Shared:
+        def __truediv__(self, name):
+            folder = SESSION_CACHE / "runs" / name
+            folder.mkdir(parents=True, exist_ok=True)
+            xdg = folder / "xdg"
+            if not xdg.exists():
+                xdg.symlink_to(SESSION_CACHE / "xdg", target_is_directory=True)
+            return folder
+
+    (SESSION_CACHE / "xdg").mkdir(parents=True, exist_ok=True)
+    return Shared()
 
 
 def tiny_run(sampler: str, *, model="linear_regression", n=TINY_N, cache="cold", run=1, cache_dir=None,

@@ -1,0 +1,174 @@
+"""Check a model folder before timing it: ``python scripts/check_model.py <name or folder>``.
+
+1. the folder has all five files and a valid ``info.json``;
+2. the three versions use the same parameter names;
+3. their log densities differ only by a constant (``samplerbench.logdensity``);
+4. a tiny sampling run succeeds on every available backend, each in a fresh process, and the
+   backends' posterior means agree.
+Every problem is reported with what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import models
+
+FILE_PURPOSE = {
+    "info.json": 'the model\'s info: {"parameters": [...], "n_scales": "...", "data_seed": 0}',
+    "model.stan": "the Stan version",
+    "pymc_model.py": "the PyMC version, with build(data) -> pm.Model",
+    "numpyro_model.py": "the NumPyro version, with model(data)",
+    "data.py": "the data generator, with generate(n, seed) -> dict shared by all three versions",
+}
+
+
+@dataclass
+class CheckResult:
+    model: str
+    problems: list[str] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_files(folder: Path) -> list[str]:
+    problems = []
+    if not folder.is_dir():
+        return [f"{folder} is not a folder: make models/<name>/ holding {', '.join(models.REQUIRED_FILES)}"]
+    for name in models.REQUIRED_FILES:
+        if not (folder / name).exists():
+            problems.append(f"{folder.name}/{name} is missing: write {FILE_PURPOSE[name]}")
+    info_file = folder / "info.json"
+    if info_file.exists():
+        try:
+            info = json.loads(info_file.read_text())
+        except json.JSONDecodeError as err:
+            return problems + [f"{folder.name}/info.json is not valid JSON: {err}"]
+        if not isinstance(info.get("parameters"), list) or not info["parameters"]:
+            problems.append(f'{folder.name}/info.json needs "parameters": the list of parameters to report')
+        if not info.get("n_scales"):
+            problems.append(f'{folder.name}/info.json needs "n_scales": which inputs --n scales (or "nothing")')
+    return problems
+
+
+def parameter_names(spec, data) -> dict[str, dict[str, set[str]]]:
+    """Per language: the sampled parameters and every reportable name."""
+    import jax
+    import numpyro.handlers
+    import stan
+
+    jax.config.update("jax_enable_x64", True)
+    trace = numpyro.handlers.trace(numpyro.handlers.seed(spec.numpyro_model(), 0)).get_trace(data)
+    numpyro_sampled = {n for n, s in trace.items() if s["type"] == "sample" and not s["is_observed"]}
+    numpyro_all = numpyro_sampled | {n for n, s in trace.items() if s["type"] == "deterministic"}
+
+    pm_model = spec.pymc_builder()(data)
+    pymc_sampled = {rv.name for rv in pm_model.free_RVs}
+    pymc_all = pymc_sampled | {d.name for d in pm_model.deterministics}
+
+    stan_data = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in data.items()}
+    stan_all = set(stan.build(spec.stan_code(), data=stan_data, random_seed=1).param_names)
+    return {
+        "stan": {"all": stan_all},
+        "pymc": {"sampled": pymc_sampled, "all": pymc_all},
+        "numpyro": {"sampled": numpyro_sampled, "all": numpyro_all},
+    }
+
+
+def check_names(spec, names) -> list[str]:
+    problems = []
+    if names["pymc"]["sampled"] != names["numpyro"]["sampled"]:
+        problems.append(
+            f"sampled parameters differ: PyMC has {sorted(names['pymc']['sampled'])}, NumPyro has "
+            f"{sorted(names['numpyro']['sampled'])}: use the same names in every language")
+    missing_in_stan = names["numpyro"]["sampled"] - names["stan"]["all"]
+    if missing_in_stan:
+        problems.append(f"Stan declares no parameter named {sorted(missing_in_stan)}: use the same "
+                        "names as the PyMC and NumPyro versions")
+    for param in spec.parameters:
+        for lang in ("stan", "pymc", "numpyro"):
+            if param not in names[lang]["all"]:
+                problems.append(f"reported parameter {param!r} (info.json) is missing in the {lang} "
+                                "version: declare it (as a parameter, transformed parameter or deterministic)")
+    return problems
+
+
+def check(name_or_folder: str, n: int = 50, sample: bool = True, samplers_to_run=None,
+          log=print) -> CheckResult:
+    folder = Path(name_or_folder) if Path(name_or_folder, "info.json").exists() or "/" in name_or_folder \
+        else models.MODELS_DIR / name_or_folder
+    result = CheckResult(model=folder.name)
+    result.problems += check_files(folder)
+    if result.problems:
+        return result
+    result.passed.append("all five files are there and info.json is valid")
+    log(f"[{folder.name}] files ok")
+
+    spec = models.load_folder(folder)
+    data = spec.generate_data(n)
+    try:
+        names = parameter_names(spec, data)
+    except Exception as err:  # noqa: BLE001 - a model that does not build is a finding
+        result.problems.append(f"a version does not build: {type(err).__name__}: {err}")
+        return result
+    name_problems = check_names(spec, names)
+    result.problems += name_problems
+    if name_problems:
+        return result
+    result.passed.append("parameter names match across Stan, PyMC and NumPyro")
+    log(f"[{folder.name}] parameter names ok")
+
+    from samplerbench import logdensity
+
+    for jacobian in (True, False):
+        comparison = logdensity.compare(spec, n=n, jacobian=jacobian)
+        (result.passed if comparison.agree else result.problems).append(comparison.explain())
+        log(f"[{folder.name}] {comparison.explain()}")
+    if result.problems or not sample:
+        return result
+
+    result.problems += check_sampling(folder, n, samplers_to_run, result, log)
+    return result
+
+
+def check_sampling(folder: Path, n: int, samplers_to_run, result: CheckResult, log) -> list[str]:
+    import samplers
+    from samplerbench import report
+    from samplerbench.orchestrator import SweepConfig, probe_availability, run_one
+
+    names = samplers_to_run or samplers.names()
+    availability = probe_availability(names)
+    cfg = SweepConfig(models=[str(folder)], samplers=names, ns=[n], runs=1, chains=2, tune=200, draws=200,
+                      timeout_s=600)
+    root = Path(tempfile.mkdtemp(prefix="samplerbench-check-"))
+    (root / "work").mkdir()
+    problems, records = [], []
+    for sampler in names:
+        if availability.get(sampler):
+            log(f"[{folder.name}] {sampler}: skipped ({availability[sampler]})")
+            continue
+        record = run_one(str(folder), sampler, n, 1, cfg, root / "cache" / sampler, root / "work", root / "logs")
+        if record["status"] != "ok":
+            problems.append(f"tiny sampling run failed on {sampler}: {record['reason']} (log: {record.get('log')})")
+            log(f"[{folder.name}] {sampler}: FAILED {record['reason']}")
+            continue
+        log(f"[{folder.name}] {sampler}: ok (ESS bulk {record['ess_bulk_min']:.0f}, R-hat {record['rhat_max']:.3f})")
+        records.append(record)
+    if len(records) >= 2:
+        table = report.aggregate(report.records_frame(records))
+        for _, row in table.iterrows():
+            if row["disagreement"]:
+                problems.append(f"{row['sampler']}'s posterior disagrees with the other backends: {row['disagreement']}")
+        if not any(row["disagreement"] for _, row in table.iterrows()):
+            result.passed.append(f"tiny runs on {len(records)} backends agree on the posterior means")
+    ran = {r["sampler"] for r in records}
+    if records and not math.isnan(len(ran)):
+        result.passed.append(f"tiny sampling runs ok on: {', '.join(sorted(ran))}")
+    return problems

@@ -1,0 +1,74 @@
+"""Every model in models/: a tiny sampling run per language, and the check command's verdicts."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+import models
+from samplerbench.check import check
+from tests.conftest import tiny_run
+
+ONE_BACKEND_PER_LANGUAGE = {"stan": "pystan", "pymc": "pymc", "numpyro": "numpyro"}
+
+
+@pytest.mark.parametrize("language", sorted(ONE_BACKEND_PER_LANGUAGE))
+@pytest.mark.parametrize("name", models.names())
+def test_every_model_samples_in_every_language(name, language, availability, shared_cache):
+    sampler = ONE_BACKEND_PER_LANGUAGE[language]
+    if availability[sampler]:
+        pytest.skip(availability[sampler])
+    record = tiny_run(sampler, model=name, n=40, cache_dir=shared_cache / sampler)
+    assert record["status"] == "ok", record.get("reason")
+    spec = models.get(name)
+    reported = {key.split("[")[0] for key in record["posterior"]}
+    assert reported == set(spec.parameters), (reported, spec.parameters)
+    assert record["grad_evals"] > 0
+
+
+def test_models_are_discovered_from_the_folder():
+    names = models.names()
+    for expected in ("linear_regression", "eight_schools", "logistic_regression", "hierarchical_linear",
+                     "gaussian_process"):
+        assert expected in names
+    for name in names:
+        assert models.get(name).n_scales, name
+
+
+def _copy(tmp_path, name="linear_regression"):
+    folder = tmp_path / name
+    shutil.copytree(models.get(name).folder, folder)
+    return folder
+
+
+def test_check_rejects_a_folder_without_the_numpyro_version(tmp_path):
+    folder = _copy(tmp_path)
+    (folder / "numpyro_model.py").unlink()
+    result = check(str(folder), sample=False, log=lambda *_: None)
+    assert not result.ok
+    assert any("numpyro_model.py is missing" in p and "model(data)" in p for p in result.problems)
+
+
+def test_check_rejects_parameter_names_that_differ(tmp_path):
+    folder = _copy(tmp_path)
+    source = folder / "pymc_model.py"
+    source.write_text(source.read_text().replace('pm.Normal("slope"', 'pm.Normal("beta"'))
+    result = check(str(folder), sample=False, log=lambda *_: None)
+    assert not result.ok
+    assert any("sampled parameters differ" in p and "beta" in p for p in result.problems), result.problems
+
+
+def test_check_rejects_log_densities_that_disagree(tmp_path):
+    folder = _copy(tmp_path)
+    source = folder / "numpyro_model.py"
+    source.write_text(source.read_text().replace("dist.HalfCauchy(10.0)", "dist.HalfCauchy(1.0)"))
+    result = check(str(folder), sample=False, log=lambda *_: None)
+    assert not result.ok
+    assert any("do not differ by a constant" in p and "numpyro - stan" in p for p in result.problems)
+
+
+def test_check_passes_a_correct_model_with_tiny_runs():
+    result = check("linear_regression", samplers_to_run=["numpyro", "pymc-numpyro"], log=lambda *_: None)
+    assert result.ok, result.problems
+    assert any("agree on the posterior means" in p for p in result.passed)
