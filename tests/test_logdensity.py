@@ -10,7 +10,10 @@ import models
 from samplerbench import logdensity
 
 
-@pytest.mark.parametrize("name", models.names())
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(name, marks=[] if name == "linear_regression" else [pytest.mark.slow]) for name in models.names()],
+)
 @pytest.mark.parametrize("jacobian", [True, False], ids=["with-jacobian", "constrained"])
 def test_every_model_is_the_same_in_stan_pymc_and_numpyro(name, jacobian):
     comparison = logdensity.compare(models.get(name), jacobian=jacobian)

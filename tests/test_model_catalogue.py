@@ -11,10 +11,14 @@ from samplerbench.check import check
 from tests.conftest import tiny_run
 
 ONE_BACKEND_PER_LANGUAGE = {"stan": "pystan", "pymc": "pymc", "numpyro": "numpyro"}
+# The reference model runs in the lean default; the others (a Stan build each) are marked slow
+# and run in `make test` / CI.
+MODEL_PARAMS = [pytest.param(name, marks=[] if name == "linear_regression" else [pytest.mark.slow])
+                for name in models.names()]
 
 
 @pytest.mark.parametrize("language", sorted(ONE_BACKEND_PER_LANGUAGE))
-@pytest.mark.parametrize("name", models.names())
+@pytest.mark.parametrize("name", MODEL_PARAMS)
 def test_every_model_samples_in_every_language(name, language, availability, shared_cache):
     sampler = ONE_BACKEND_PER_LANGUAGE[language]
     if availability[sampler]:
