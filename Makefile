@@ -27,7 +27,7 @@ compare: $(STAMP)
 	$(PY) scripts/compare.py --n 2000 $(ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest -m "slow or not slow" $(ARGS)
+	$(PY) -m pytest -m "slow or not slow" -n 2 --dist loadgroup $(ARGS)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow" $(ARGS)

@@ -11,7 +11,6 @@ Every problem is reported with what to fix.
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,7 +167,6 @@ def check_sampling(folder: Path, n: int, samplers_to_run, result: CheckResult, l
                 problems.append(f"{row['sampler']}'s posterior disagrees with the other backends: {row['disagreement']}")
         if not any(row["disagreement"] for _, row in table.iterrows()):
             result.passed.append(f"tiny runs on {len(records)} backends agree on the posterior means")
-    ran = {r["sampler"] for r in records}
-    if records and not math.isnan(len(ran)):
-        result.passed.append(f"tiny sampling runs ok on: {', '.join(sorted(ran))}")
+    if records:
+        result.passed.append(f"tiny sampling runs ok on: {', '.join(r['sampler'] for r in records)}")
     return problems

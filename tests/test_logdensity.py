@@ -9,6 +9,9 @@ import pytest
 import models
 from samplerbench import logdensity
 
+# Same xdist worker for every test that builds Stan models, so each model compiles once.
+pytestmark = pytest.mark.xdist_group("stan_builds")
+
 
 @pytest.mark.parametrize(
     "name",

@@ -10,6 +10,10 @@ import models
 from samplerbench.check import check
 from tests.conftest import tiny_run
 
+# Tests that build Stan models share one xdist worker (and its session cache), so each model
+# compiles once; the others spread over the workers.
+STAN_BUILDS = pytest.mark.xdist_group("stan_builds")
+
 ONE_BACKEND_PER_LANGUAGE = {"stan": "pystan", "pymc": "pymc", "numpyro": "numpyro"}
 # The reference model runs in the lean default; the others (a Stan build each) are marked slow
 # and run in `make test` / CI.
@@ -17,7 +21,10 @@ MODEL_PARAMS = [pytest.param(name, marks=[] if name == "linear_regression" else 
                 for name in models.names()]
 
 
-@pytest.mark.parametrize("language", sorted(ONE_BACKEND_PER_LANGUAGE))
+@pytest.mark.parametrize(
+    "language",
+    [pytest.param(lang, marks=[STAN_BUILDS] if lang == "stan" else []) for lang in sorted(ONE_BACKEND_PER_LANGUAGE)],
+)
 @pytest.mark.parametrize("name", MODEL_PARAMS)
 def test_every_model_samples_in_every_language(name, language, availability, shared_cache):
     sampler = ONE_BACKEND_PER_LANGUAGE[language]
@@ -46,6 +53,7 @@ def _copy(tmp_path, name="linear_regression"):
     return folder
 
 
+@STAN_BUILDS
 def test_check_rejects_a_folder_without_the_numpyro_version(tmp_path):
     folder = _copy(tmp_path)
     (folder / "numpyro_model.py").unlink()
@@ -54,6 +62,7 @@ def test_check_rejects_a_folder_without_the_numpyro_version(tmp_path):
     assert any("numpyro_model.py is missing" in p and "model(data)" in p for p in result.problems)
 
 
+@STAN_BUILDS
 def test_check_rejects_parameter_names_that_differ(tmp_path):
     folder = _copy(tmp_path)
     source = folder / "pymc_model.py"
@@ -63,6 +72,7 @@ def test_check_rejects_parameter_names_that_differ(tmp_path):
     assert any("sampled parameters differ" in p and "beta" in p for p in result.problems), result.problems
 
 
+@STAN_BUILDS
 def test_check_rejects_log_densities_that_disagree(tmp_path):
     folder = _copy(tmp_path)
     source = folder / "numpyro_model.py"
@@ -72,6 +82,7 @@ def test_check_rejects_log_densities_that_disagree(tmp_path):
     assert any("do not differ by a constant" in p and "numpyro - stan" in p for p in result.problems)
 
 
+@STAN_BUILDS
 def test_check_passes_a_correct_model_with_tiny_runs():
     result = check("linear_regression", samplers_to_run=["numpyro", "pymc-numpyro"], log=lambda *_: None)
     assert result.ok, result.problems
