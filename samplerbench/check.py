@@ -72,8 +72,8 @@ def parameter_names(spec, data) -> dict[str, dict[str, set[str]]]:
     pymc_sampled = {rv.name for rv in pm_model.free_RVs}
     pymc_all = pymc_sampled | {d.name for d in pm_model.deterministics}
 
-    stan_data = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in data.items()}
-    stan_all = set(stan.build(spec.stan_code(), data=stan_data, random_seed=1).param_names)
+    from samplers.base import stan_data
+    stan_all = set(stan.build(spec.stan_code(), data=stan_data(data), random_seed=1).param_names)
     return {
         "stan": {"all": stan_all},
         "pymc": {"sampled": pymc_sampled, "all": pymc_all},

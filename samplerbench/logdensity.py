@@ -72,8 +72,8 @@ def pymc_logp(spec, data, points, jacobian: bool) -> np.ndarray:
 def stan_logp(spec, data, points, jacobian: bool) -> np.ndarray:
     import stan
 
-    stan_data = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in data.items()}
-    posterior = stan.build(spec.stan_code(), data=stan_data, random_seed=1)
+    from samplers.base import stan_data
+    posterior = stan.build(spec.stan_code(), data=stan_data(data), random_seed=1)
     out = []
     for point in points:
         constrained = {name: np.asarray(value, dtype=float).tolist() for name, value in point.items()}

@@ -70,6 +70,11 @@ class Backend:
         raise NotImplementedError
 
 
+def stan_data(data: dict) -> dict:
+    """The model's data dict as Stan data (plain lists and numbers)."""
+    return {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in data.items()}
+
+
 def jsonable(kwargs: dict) -> dict:
     """Keyword arguments as JSON-friendly values (arrays and objects become short reprs)."""
     out = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from samplers.base import Backend, SamplerOutput, jsonable
+from samplers.base import Backend, SamplerOutput, jsonable, stan_data
 
 INSTALL_HINT = (
     "install CmdStan with `python -m cmdstanpy.install_cmdstan` (downloads from GitHub) or "
@@ -51,7 +51,7 @@ class CmdStanBackend(Backend):
         with clock.compiling():
             stan_model = cmdstanpy.CmdStanModel(**model_kwargs)
         sample_kwargs = dict(
-            data={k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in data.items()},
+            data=stan_data(data),
             chains=settings.chains,
             parallel_chains=settings.parallel_chains,
             iter_warmup=settings.tune,

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from samplers.base import Backend, SamplerOutput, jsonable
-
-
-def stan_data(data: dict) -> dict:
-    return {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in data.items()}
+from samplers.base import Backend, SamplerOutput, jsonable, stan_data
 
 
 class PyStanBackend(Backend):
