@@ -50,9 +50,10 @@ def git_state() -> dict:
     return {"commit": commit, "dirty": dirty}
 
 
-def library_versions() -> dict:
+def library_versions(names=LIBRARIES) -> dict:
+    """Installed version of each distribution (None when missing), without importing it."""
     versions = {}
-    for name in LIBRARIES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

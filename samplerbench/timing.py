@@ -64,63 +64,62 @@ class RunClock:
         finally:
             self.sampling_window = (start, time.perf_counter())
 
+    @staticmethod
     @contextmanager
-    def compile_calls(self, owner, attr: str) -> Iterator[None]:
+    def _wrapped(owner, attr: str, make_wrapper) -> Iterator[None]:
+        """Replace ``owner.attr`` by ``make_wrapper(original)`` while the block runs."""
+        original = getattr(owner, attr)
+        setattr(owner, attr, make_wrapper(original))
+        try:
+            yield
+        finally:
+            setattr(owner, attr, original)
+
+    def compile_calls(self, owner, attr: str):
         """Count every call of ``owner.attr`` as compile time while the block runs."""
-        original = getattr(owner, attr)
-        clock = self
 
-        def timed(*args, **kwargs):
-            with clock.compiling():
-                return original(*args, **kwargs)
+        def make_wrapper(original):
+            def timed(*args, **kwargs):
+                with self.compiling():
+                    return original(*args, **kwargs)
 
-        setattr(owner, attr, timed)
-        try:
-            yield
-        finally:
-            setattr(owner, attr, original)
+            return timed
 
-    @contextmanager
-    def excluded_calls(self, owner, attr: str) -> Iterator[None]:
+        return self._wrapped(owner, attr, make_wrapper)
+
+    def excluded_calls(self, owner, attr: str):
         """Keep every call of ``owner.attr`` out of the sampling time."""
-        original = getattr(owner, attr)
-        clock = self
 
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                clock.excluded_intervals.append((start, time.perf_counter()))
+        def make_wrapper(original):
+            def timed(*args, **kwargs):
+                start = time.perf_counter()
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    self.excluded_intervals.append((start, time.perf_counter()))
 
-        setattr(owner, attr, timed)
-        try:
-            yield
-        finally:
-            setattr(owner, attr, original)
+            return timed
 
-    @contextmanager
-    def sampling_calls(self, owner, attr: str, block=None) -> Iterator[None]:
+        return self._wrapped(owner, attr, make_wrapper)
+
+    def sampling_calls(self, owner, attr: str, block=None):
         """Make the (single) call of ``owner.attr`` the sampling window.
 
         ``block`` is applied to the call's result before the clock stops (for JAX:
         ``jax.block_until_ready``), because JAX returns before the device work is done.
         """
-        original = getattr(owner, attr)
-        clock = self
 
-        def timed(*args, **kwargs):
-            with clock.sampling():
-                result = original(*args, **kwargs)
-                if block is not None:
-                    block(result)
-            return result
+        def make_wrapper(original):
+            def timed(*args, **kwargs):
+                with self.sampling():
+                    result = original(*args, **kwargs)
+                    if block is not None:
+                        block(result)
+                return result
 
-        setattr(owner, attr, timed)
-        try:
-            yield
-        finally:
-            setattr(owner, attr, original)
+            return timed
+
+        return self._wrapped(owner, attr, make_wrapper)
 
     def listen_to_jax(self) -> None:
         """Record JAX tracing, lowering and XLA compile events as compile intervals."""

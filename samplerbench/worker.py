@@ -15,17 +15,12 @@ import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 import traceback  # noqa: E402
-from importlib import metadata  # noqa: E402
 
 
 def _versions(distributions) -> dict:
-    out = {}
-    for dist in ("numpy", "arviz", "arviz-base", "arviz-stats", *distributions):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = None
-    return out
+    from samplerbench.environment import library_versions
+
+    return library_versions(("numpy", "arviz", "arviz-base", "arviz-stats", *distributions))
 
 
 def _finite_or_none(value):

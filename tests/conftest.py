@@ -53,6 +53,23 @@ def tiny_run(sampler: str, *, model="linear_regression", n=TINY_N, cache="cold",
     return run_one(model, sampler, n, run, cfg, Path(cache_dir or root / "cache"), root / "work", root / "logs", kind=kind)
 
 
+def model_variant(tmp_path: Path, filename: str | None = None, old: str = "", new: str = "",
+                  name: str = "linear_regression") -> Path:
+    """A copy of a model folder (same name) with ``old`` replaced by ``new`` in one file."""
+    import shutil
+
+    import models
+
+    folder = tmp_path / name
+    shutil.copytree(models.get(name).folder, folder)
+    if filename:
+        path = folder / filename
+        text = path.read_text()
+        assert old in text, (filename, old)
+        path.write_text(text.replace(old, new))
+    return folder
+
+
 def assert_protocol_invariants(record: dict) -> None:
     """PROTOCOL: every field >= 0, e2e >= compile + sampling, process >= import + e2e."""
     for field in ("import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s"):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 import models
 from samplerbench import logdensity
+from tests.conftest import model_variant
 
 # Same xdist worker for every test that builds Stan models, so each model compiles once.
 pytestmark = pytest.mark.xdist_group("stan_builds")
@@ -24,13 +23,7 @@ def test_every_model_is_the_same_in_stan_pymc_and_numpyro(name, jacobian):
 
 
 def _variant(tmp_path, filename, old, new):
-    folder = tmp_path / "linear_regression"
-    shutil.copytree(models.get("linear_regression").folder, folder)
-    path = folder / filename
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-    return models.load_folder(folder)
+    return models.load_folder(model_variant(tmp_path, filename, old, new))
 
 
 def test_a_changed_prior_scale_in_pymc_is_caught(tmp_path):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 import models
 from samplerbench.check import check
-from tests.conftest import tiny_run
+from tests.conftest import model_variant, tiny_run
 
 # Tests that build Stan models share one xdist worker (and its session cache), so each model
 # compiles once; the others spread over the workers.
@@ -47,15 +45,9 @@ def test_models_are_discovered_from_the_folder():
         assert models.get(name).n_scales, name
 
 
-def _copy(tmp_path, name="linear_regression"):
-    folder = tmp_path / name
-    shutil.copytree(models.get(name).folder, folder)
-    return folder
-
-
 @STAN_BUILDS
 def test_check_rejects_a_folder_without_the_numpyro_version(tmp_path):
-    folder = _copy(tmp_path)
+    folder = model_variant(tmp_path)
     (folder / "numpyro_model.py").unlink()
     result = check(str(folder), sample=False, log=lambda *_: None)
     assert not result.ok
@@ -64,9 +56,7 @@ def test_check_rejects_a_folder_without_the_numpyro_version(tmp_path):
 
 @STAN_BUILDS
 def test_check_rejects_parameter_names_that_differ(tmp_path):
-    folder = _copy(tmp_path)
-    source = folder / "pymc_model.py"
-    source.write_text(source.read_text().replace('pm.Normal("slope"', 'pm.Normal("beta"'))
+    folder = model_variant(tmp_path, "pymc_model.py", 'pm.Normal("slope"', 'pm.Normal("beta"')
     result = check(str(folder), sample=False, log=lambda *_: None)
     assert not result.ok
     assert any("sampled parameters differ" in p and "beta" in p for p in result.problems), result.problems
@@ -74,9 +64,7 @@ def test_check_rejects_parameter_names_that_differ(tmp_path):
 
 @STAN_BUILDS
 def test_check_rejects_log_densities_that_disagree(tmp_path):
-    folder = _copy(tmp_path)
-    source = folder / "numpyro_model.py"
-    source.write_text(source.read_text().replace("dist.HalfCauchy(10.0)", "dist.HalfCauchy(1.0)"))
+    folder = model_variant(tmp_path, "numpyro_model.py", "dist.HalfCauchy(10.0)", "dist.HalfCauchy(1.0)")
     result = check(str(folder), sample=False, log=lambda *_: None)
     assert not result.ok
     assert any("do not differ by a constant" in p and "numpyro - stan" in p for p in result.problems)

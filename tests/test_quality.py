@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 
-import models
 from samplerbench import report
 from samplerbench.orchestrator import FLOOR
-from tests.conftest import tiny_run
+from tests.conftest import model_variant, tiny_run
 
 
 def _aggregate(records):
@@ -41,12 +38,9 @@ def test_quality_fields_and_overhead_ratio():
 
 def test_agreement_check_flags_a_wrongly_translated_backend(tmp_path):
     """NumPyro runs a variant whose slope prior is Normal(0, 0.5) instead of Normal(0, 20)."""
-    wrong = tmp_path / "linear_regression"
-    shutil.copytree(models.get("linear_regression").folder, wrong)
-    source = wrong / "numpyro_model.py"
-    source.write_text(source.read_text().replace('dist.Normal(0.0, 20.0))\n    numpyro.sample("y"',
-                                                 'dist.Normal(0.0, 0.5))\n    numpyro.sample("y"'))
-    assert "0.5))" in source.read_text()
+    wrong = model_variant(tmp_path, "numpyro_model.py",
+                          'dist.Normal(0.0, 20.0))\n    numpyro.sample("y"',
+                          'dist.Normal(0.0, 0.5))\n    numpyro.sample("y"')
 
     right = [tiny_run("pymc-numpyro"), tiny_run("nutpie")]
     bad = tiny_run("numpyro", model=str(wrong))
