@@ -12,8 +12,19 @@ import models
 import samplers
 from samplerbench import environment, report
 from samplerbench.orchestrator import (
-    CACHE_MODES, RecordSink, SweepConfig, planned_runs, probe_availability, run_sweep, sweep_header,
+    CACHE_MODES, RecordSink, SweepConfig, plan, probe_availability, run_sweep, sweep_header,
 )
+from samplerbench.store import DEFAULT_DB, ResultStore, StoreError
+
+# Flag -> (SweepConfig field, default). Flags default to None in argparse so that --resume can
+# tell the flags a user typed (which must match the stored sweep) from the ones left out.
+CONFIG_FLAGS = {
+    "n": ("ns", [2000]), "runs": ("runs", 5), "samplers": ("samplers", ["all"]),
+    "models": ("models", ["linear_regression"]), "chains": ("chains", 4), "tune": ("tune", 1000),
+    "draws": ("draws", 1000), "target_accept": ("target_accept", 0.8),
+    "max_treedepth": ("max_treedepth", 10), "cache": ("cache", "cold"), "timeout": ("timeout_s", 600.0),
+    "gradient_floor": ("gradient_floor", True),
+}
 
 DESCRIPTION = """\
 Time MCMC sampler backends on the same model and data, compilation included.
@@ -27,9 +38,13 @@ examples:
   python scripts/compare.py --samplers pystan numpyro --runs 3 --cache warm
   python scripts/compare.py --n 200 --tune 200 --draws 200 --runs 1   # a quick look
   python scripts/compare.py --list                       # what can run here, and why not
-  python scripts/compare.py --from-records reports/X.runs.jsonl     # rebuild a report
+  python scripts/compare.py --n 100 1000 10000 --runs 3  # a data-size sweep, with plots
+  python scripts/compare.py --resume                     # finish the last interrupted sweep
+  python scripts/report.py                               # rebuild the last sweep's report
+  python scripts/compare.py --from-records reports/X.runs.jsonl     # rebuild from a JSON-lines file
 
-exit codes: 0 done (failed or skipped backends are reported in the table), 2 bad arguments.
+exit codes: 0 done (failed or skipped backends are reported in the table), 2 bad arguments,
+130 interrupted (every finished run is in the store: run again with --resume).
 """
 
 
@@ -65,39 +80,48 @@ def build_parser() -> argparse.ArgumentParser:
         prog="compare.py", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--n", type=positive_int, nargs="+", default=[2000], metavar="N",
-                   help="number of data points (one or more sizes; default 2000)")
-    p.add_argument("--runs", type=positive_int, default=5,
+    p.add_argument("--n", type=positive_int, nargs="+", default=None, metavar="N",
+                   help="number of data points; several sizes make a data-size sweep whose report "
+                   "and plots show how each backend grows with n (default 2000)")
+    p.add_argument("--runs", type=positive_int, default=None,
                    help="timed runs per (model, n, backend), each in a fresh process (default 5)")
-    p.add_argument("--samplers", nargs="+", default=["all"], metavar="NAME",
+    p.add_argument("--samplers", nargs="+", default=None, metavar="NAME",
                    help=f"backends to run, or 'all' (default). Valid: {', '.join(samplers.names())}")
-    p.add_argument("--models", nargs="+", default=["linear_regression"], metavar="NAME",
+    p.add_argument("--models", nargs="+", default=None, metavar="NAME",
                    help="models to run, or 'all'. Valid: " + ", ".join(models.names())
                    + " (default linear_regression)")
-    p.add_argument("--chains", type=positive_int, default=4, help="chains per run (default 4)")
-    p.add_argument("--tune", type=positive_int, default=1000,
+    p.add_argument("--chains", type=positive_int, default=None, help="chains per run (default 4)")
+    p.add_argument("--tune", type=positive_int, default=None,
                    help="warmup (tuning) iterations per chain (default 1000)")
-    p.add_argument("--draws", type=positive_int, default=1000,
+    p.add_argument("--draws", type=positive_int, default=None,
                    help="kept draws per chain (default 1000)")
-    p.add_argument("--target-accept", type=probability, default=0.8,
+    p.add_argument("--target-accept", type=probability, default=None,
                    help="target acceptance rate of step-size adaptation (default 0.8)")
-    p.add_argument("--max-treedepth", type=positive_int, default=10,
+    p.add_argument("--max-treedepth", type=positive_int, default=None,
                    help="maximum NUTS tree depth (default 10)")
-    p.add_argument("--cache", choices=CACHE_MODES, default="cold",
+    p.add_argument("--cache", choices=CACHE_MODES, default=None,
                    help="cold: every run starts with empty compile caches (first run of a new "
                    "model); warm: an untimed priming run fills the caches first (re-running an "
                    "unchanged model). Default cold")
-    p.add_argument("--timeout", type=positive_float, default=600.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=positive_float, default=None, metavar="SECONDS",
                    help="wall-clock limit per run; a run past it is killed and recorded as "
                    "failed (default 600)")
     p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
-                   help="report directory: <stem>.md, .csv, .env.json and every run record as "
-                   "<stem>.runs.jsonl, written as each run finishes (default reports/)")
+                   help="report directory: <stem>.md (embeds the plots), <stem>-*.png, <stem>.csv "
+                   "(aggregated table), <stem>.env.json and the sweep's run records as "
+                   "<stem>.runs.jsonl (default reports/)")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH",
+                   help="SQLite results store; every run record is committed to it the moment the "
+                   f"run finishes, with the sweep's environment (default {DEFAULT_DB})")
+    p.add_argument("--resume", nargs="?", const="latest", default=None, metavar="SWEEP",
+                   help="finish an interrupted sweep from the store: re-run only the runs that "
+                   "have no record, with the sweep's stored settings. SWEEP is its id, report name "
+                   "or 'latest' (default: the most recent unfinished sweep)")
     p.add_argument("--name", default=None, metavar="STEM",
                    help="file stem of the report (default: compare-n<N>-<cache>-<sweep time>)")
     p.add_argument("--json", type=Path, default=None, metavar="PATH",
                    help="also append every run record to PATH as JSON lines")
-    p.add_argument("--gradient-floor", action=argparse.BooleanOptionalAction, default=True,
+    p.add_argument("--gradient-floor", action=argparse.BooleanOptionalAction, default=None,
                    help="measure the gradient floor (one compiled JAX value-and-gradient of the "
                    "log density) per model and n, for the '× floor' column (default on)")
     p.add_argument("--list", action="store_true",
@@ -149,14 +173,44 @@ def _describe(record: dict) -> str:
     return f"{status}: {record.get('reason', '')}"
 
 
+def _config_from_args(args, parser) -> SweepConfig:
+    values = {field: getattr(args, flag) if getattr(args, flag) is not None else default
+              for flag, (field, default) in CONFIG_FLAGS.items()}
+    values["samplers"] = _resolve(values["samplers"], samplers.names(), "sampler", parser)
+    values["models"] = _resolve(values["models"], models.names(), "model", parser)
+    return SweepConfig(**values)
+
+
+def _resumed_config(args, parser, stored: dict, sweep_id: str) -> SweepConfig:
+    """The stored configuration; flags typed on this command line must agree with it."""
+    fields = {f for f in SweepConfig.__dataclass_fields__}
+    cfg = SweepConfig(**{k: v for k, v in stored.items() if k in fields})
+    typed = {flag: getattr(args, flag) for flag in CONFIG_FLAGS if getattr(args, flag) is not None}
+    if typed:
+        asked = _config_from_args(args, parser)
+        clashes = [f"--{flag.replace('_', '-')} {getattr(asked, CONFIG_FLAGS[flag][0])} "
+                   f"(stored: {getattr(cfg, CONFIG_FLAGS[flag][0])})"
+                   for flag in typed if getattr(asked, CONFIG_FLAGS[flag][0]) != getattr(cfg, CONFIG_FLAGS[flag][0])]
+        if clashes:
+            parser.error(f"--resume: sweep {sweep_id} was started with other settings: {'; '.join(clashes)}. "
+                         "Resume with the same flags (or none), or start a new sweep without --resume")
+    return cfg
+
+
+def _find_resumable(store: ResultStore, spec: str, parser):
+    if spec != "latest":
+        return store.sweep(spec)
+    unfinished = [s for s in store.sweeps() if not s.complete]
+    if not unfinished:
+        return None
+    return unfinished[-1]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list:
         return print_list()
-
-    sampler_names = _resolve(args.samplers, samplers.names(), "sampler", parser)
-    model_names = _resolve(args.models, models.names(), "model", parser)
 
     if args.from_records:
         if not args.from_records.exists():
@@ -165,27 +219,48 @@ def main(argv: list[str] | None = None) -> int:
         header_path = Path(str(args.from_records).removesuffix(".runs.jsonl") + ".env.json")
         header = json.loads(header_path.read_text()) if header_path.exists() else {}
         stem = args.name or args.from_records.name.removesuffix(".runs.jsonl")
-        paths = report.write_report(records, header, args.out, stem, samplers.names())
+        same_file = (args.out / f"{stem}.runs.jsonl").resolve() == args.from_records.resolve()
+        paths = report.write_report(records, header, args.out, stem, samplers.names(), export_records=not same_file)
         print(report.terminal_table(records, samplers.names()))
         print(f"\nreport: {paths['markdown']}")
         return 0
 
-    cfg = SweepConfig(
-        models=model_names, samplers=sampler_names, ns=args.n, runs=args.runs, cache=args.cache,
-        chains=args.chains, tune=args.tune, draws=args.draws, target_accept=args.target_accept,
-        max_treedepth=args.max_treedepth, timeout_s=args.timeout, gradient_floor=args.gradient_floor,
-    )
-    header = sweep_header(cfg, environment.collect())
-    stem = args.name or f"compare-n{'-'.join(map(str, cfg.ns))}-{cfg.cache}-{header['sweep_id']}"
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{stem}.env.json").write_text(json.dumps(header, indent=2, default=str))
-    runs_path = args.out / f"{stem}.runs.jsonl"
-    sink = RecordSink([runs_path] + ([args.json] if args.json else []), header)
+    try:
+        store = ResultStore(args.db)
+        env_now = environment.collect()
+        if args.resume:
+            found = _find_resumable(store, args.resume, parser)
+            if found is None:
+                print(f"nothing to resume: every sweep in {args.db} is complete "
+                      "(python scripts/report.py --list shows them)")
+                return 0
+            cfg = _resumed_config(args, parser, found.config, found.sweep_id)
+            header = store.header(found.sweep_id)
+            stem = args.name or found.name
+            done = store.done_keys(found.sweep_id)
+            changed = environment.differences(header["environment"], env_now)
+            if changed:
+                print(f"warning: the environment changed since sweep {found.sweep_id} started "
+                      f"({'; '.join(changed)}); the report will say so", flush=True)
+        else:
+            cfg = _config_from_args(args, parser)
+            header = sweep_header(cfg, env_now)
+            stem = args.name or f"compare-n{'-'.join(map(str, cfg.ns))}-{cfg.cache}-{header['sweep_id']}"
+            done = set()
+            store.create_sweep(header, stem, len(plan(cfg)))
+        session = store.start_session(header["sweep_id"], env_now)
+    except StoreError as err:
+        parser.error(f"--db: {err}")
 
-    availability = probe_availability(sampler_names)
-    total = planned_runs(cfg)
-    print(f"samplerbench: {total} runs ({', '.join(sampler_names)}; n = {', '.join(map(str, cfg.ns))}; "
-          f"{cfg.runs} runs each; cache {cfg.cache}); records -> {runs_path}", flush=True)
+    sweep_id = header["sweep_id"]
+    sink = RecordSink(store, header, session, [args.json] if args.json else [])
+    availability = probe_availability(cfg.samplers)
+    planned = plan(cfg)
+    todo = len([t for t in planned if t.key not in done])
+    print(f"samplerbench: sweep {sweep_id}: {len(planned)} measurements ({', '.join(cfg.samplers)}; "
+          f"n = {', '.join(map(str, cfg.ns))}; {cfg.runs} runs each; cache {cfg.cache}); store {args.db}"
+          + (f"\nresuming: {len(planned) - todo} already measured, {todo} to go" if args.resume else ""),
+          flush=True)
 
     started = time.perf_counter()
 
@@ -198,23 +273,33 @@ def main(argv: list[str] | None = None) -> int:
                   f"{info['sampler']} {label} ...", flush=True)
         elif kind == "record":
             rec = info["record"]
+            if rec["status"] == "skipped" and rec["run"] != 1:
+                return  # one line per skipped backend is enough
             print(f"          {rec['sampler']}: {_describe(rec)}", flush=True)
 
+    interrupted = False
     try:
-        records = run_sweep(cfg, sink, availability, log_dir=args.out / "logs", on_event=on_event)
+        run_sweep(cfg, sink, availability, log_dir=args.out / "logs", on_event=on_event, done=done)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: {len(sink.records)} finished run records are saved in {runs_path}", flush=True)
-        records = sink.records
+        interrupted = True
+    total_s = time.perf_counter() - started
+    complete = not interrupted
+    store.finish_session(sweep_id, session, complete=complete, total_s=total_s)
+    header = store.header(sweep_id)
+    records = store.records(sweep_id)
+    store.close()
+    if interrupted:
+        print(f"\ninterrupted: {len(sink.records)} runs finished in this session; every finished run "
+              f"is in {args.db}.\nfinish the sweep with: python scripts/compare.py --db {args.db} "
+              f"--resume {sweep_id}", flush=True)
         if not records:
             return 130
-    total_s = time.perf_counter() - started
-    header["total_s"] = total_s
     paths = report.write_report(records, header, args.out, stem, samplers.names())
     print()
     print(report.terminal_table(records, samplers.names()))
     print(f"\ntotal wall time: {total_s:.0f} s ({total_s / 60:.1f} min)")
-    print(f"report: {paths['markdown']}  table: {paths['csv']}  records: {runs_path}")
-    return 0
+    print(f"report: {paths['markdown']}  table: {paths['csv']}  records: {paths['records']}  store: {args.db}")
+    return 130 if interrupted else 0
 
 
 if __name__ == "__main__":

@@ -71,3 +71,20 @@ def collect() -> dict:
         "git": git_state(),
         "libraries": library_versions(),
     }
+
+
+def differences(before: dict, after: dict) -> list[str]:
+    """What changed between two environments that could move a timing (not the git commit's
+    dirtiness alone): machine, Python, library versions, commit."""
+    changes = []
+    for key in ("cpu", "cores", "memory_gib", "os", "python"):
+        if before.get(key) != after.get(key):
+            changes.append(f"{key} {before.get(key)} -> {after.get(key)}")
+    old_libs, new_libs = before.get("libraries", {}), after.get("libraries", {})
+    for name in sorted(set(old_libs) | set(new_libs)):
+        if old_libs.get(name) != new_libs.get(name):
+            changes.append(f"{name} {old_libs.get(name)} -> {new_libs.get(name)}")
+    old_commit, new_commit = before.get("git", {}).get("commit"), after.get("git", {}).get("commit")
+    if old_commit != new_commit:
+        changes.append(f"samplerbench commit {str(old_commit)[:12]} -> {str(new_commit)[:12]}")
+    return changes

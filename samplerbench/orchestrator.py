@@ -83,6 +83,17 @@ def probe_availability(names: list[str], timeout_s: float = 120) -> dict[str, st
         return {name: f"availability probe failed: {err}" for name in names}
 
 
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGKILL if the orchestrator dies (kill -9, crash), so an
+    abandoned run never competes for the cores with the resumed sweep."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -119,7 +130,7 @@ def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_
         proc = subprocess.Popen(
             [sys.executable, "-m", "samplerbench.worker", str(config_path), str(result_path)],
             cwd=work_dir, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=_die_with_parent,
         )
         try:
             returncode = proc.wait(timeout=cfg.timeout_s)
@@ -127,6 +138,13 @@ def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_
             timed_out = True
             _kill_group(proc)
             returncode = proc.wait()
+        except BaseException:
+            # Ctrl-C (or any error here): the worker lives in its own session and would
+            # otherwise go on computing a run nobody will record.
+            _kill_group(proc)
+            proc.wait()
+            shutil.rmtree(work_dir, ignore_errors=True)
+            raise
         process_s = time.perf_counter() - start
     _kill_group(proc)  # reap helper processes a backend may have left (httpstan's pool)
 
@@ -168,92 +186,122 @@ def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_
 
 
 class RecordSink:
-    """Appends each record to every JSON-lines file at once, so nothing measured is lost."""
+    """Commits each record to the results store (and appends it to any JSON-lines files) at once,
+    so nothing measured is lost when the sweep is interrupted."""
 
-    def __init__(self, paths: list[Path], header: dict):
-        self.paths = paths
-        for path in paths:
-            path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, store, header: dict, session: int | None = None, json_paths: list[Path] = ()):
+        self.store = store
         self.header = header
+        self.session = session
+        self.json_paths = list(json_paths)
+        for path in self.json_paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.records: list[dict] = []
 
     def write(self, record: dict) -> None:
         record = {"sweep_id": self.header["sweep_id"], **record}
         self.records.append(record)
+        if self.store is not None:
+            self.store.add_run(self.header["sweep_id"], record, self.session)
         line = json.dumps(record, default=str) + "\n"
-        for path in self.paths:
+        for path in self.json_paths:
             with open(path, "a") as fh:
                 fh.write(line)
                 fh.flush()
                 os.fsync(fh.fileno())
 
 
+@dataclass(frozen=True)
+class PlannedRun:
+    """One measurement a sweep owes: a timed run, or the gradient floor of a (model, n)."""
+
+    model: str
+    n: int
+    sampler: str
+    run: int
+    kind: str = "run"
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.model, self.n, self.sampler, self.run)
+
+
+def plan(cfg: SweepConfig) -> list[PlannedRun]:
+    """Every measurement of the sweep, in the order they are taken."""
+    tasks = []
+    for model in cfg.models:
+        for n in cfg.ns:
+            if cfg.gradient_floor:
+                tasks.append(PlannedRun(model, n, FLOOR, 1, "gradient_floor"))
+            for sampler in cfg.samplers:
+                tasks += [PlannedRun(model, n, sampler, run) for run in range(1, cfg.runs + 1)]
+    return tasks
+
+
 def planned_runs(cfg: SweepConfig) -> int:
-    return len(cfg.models) * len(cfg.ns) * len(cfg.samplers) * cfg.runs
+    return len(plan(cfg))
+
+
+def _skipped(task: PlannedRun, cfg: SweepConfig, reason: str) -> dict:
+    return dict(model=task.model, sampler=task.sampler, n=task.n, cache=cfg.cache, run=task.run,
+                kind=task.kind, status="skipped", reason=reason, **{name: None for name in TIMING_FIELDS})
 
 
 def run_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, str | None],
-              log_dir: Path | None = None, on_event: Callable[[str, dict], None] = lambda kind, info: None) -> list[dict]:
-    """Measure everything in ``cfg``; ``on_event`` receives progress ("start"/"record")."""
+              log_dir: Path | None = None, on_event: Callable[[str, dict], None] = lambda kind, info: None,
+              done: set[tuple] | frozenset = frozenset()) -> list[dict]:
+    """Measure everything in ``cfg`` that is not in ``done`` (keys of finished measurements,
+    for --resume); ``on_event`` receives progress ("start"/"record")."""
+    todo = [task for task in plan(cfg) if task.key not in done]
     root = Path(tempfile.mkdtemp(prefix="samplerbench-"))
     scratch = root / "work"
     scratch.mkdir()
-    done = 0
-    total = planned_runs(cfg)
+    primed: set[tuple] = set()
     try:
-        for model in cfg.models:
-            for n in cfg.ns:
-                if cfg.gradient_floor:
-                    on_event("start", {"model": model, "sampler": FLOOR, "n": n, "run": 1,
-                                       "done": done, "total": total, "floor": True})
-                    if availability.get(FLOOR_NEEDS):
-                        record = dict(model=model, sampler=FLOOR, n=n, cache=cfg.cache, run=1, kind="gradient_floor",
-                                      status="skipped", reason=availability[FLOOR_NEEDS],
-                                      **{name: None for name in TIMING_FIELDS})
-                    else:
-                        record = run_one(model, FLOOR, n, 1, cfg, root / "cache" / f"floor-{model}-{n}",
-                                         scratch, log_dir, kind="gradient_floor")
-                    sink.write(record)
-                    on_event("record", {"record": record, "done": done, "total": total})
-                for sampler in cfg.samplers:
-                    reason = availability.get(sampler)
-                    if reason:
-                        for run in range(1, cfg.runs + 1):
-                            done += 1
-                            record = dict(model=model, sampler=sampler, n=n, cache=cfg.cache,
-                                          run=run, status="skipped", reason=reason,
-                                          **{name: None for name in TIMING_FIELDS})
-                            sink.write(record)
-                        on_event("record", {"record": record, "done": done, "total": total})
-                        continue
-                    shared_cache = root / "cache" / f"{model}-{sampler}-n{n}"
-                    if cfg.cache == "warm":
-                        on_event("start", {"model": model, "sampler": sampler, "n": n, "run": 0,
-                                           "done": done, "total": total, "priming": True})
-                        record = run_one(model, sampler, n, 0, cfg, shared_cache, scratch, log_dir)
-                        record["priming"] = True  # untimed: fills the caches; not in statistics
-                        sink.write(record)
-                        on_event("record", {"record": record, "done": done, "total": total})
-                    for run in range(1, cfg.runs + 1):
-                        on_event("start", {"model": model, "sampler": sampler, "n": n, "run": run,
-                                           "done": done, "total": total})
-                        cache_dir = shared_cache if cfg.cache == "warm" else root / "cache" / f"run-{done}"
-                        record = run_one(model, sampler, n, run, cfg, cache_dir, scratch, log_dir)
-                        if cfg.cache == "cold":
-                            shutil.rmtree(cache_dir, ignore_errors=True)
-                        done += 1
-                        sink.write(record)
-                        on_event("record", {"record": record, "done": done, "total": total})
+        for index, task in enumerate(todo):
+            progress = {"model": task.model, "sampler": task.sampler, "n": task.n, "run": task.run,
+                        "done": index, "total": len(todo)}
+            needs = FLOOR_NEEDS if task.kind == "gradient_floor" else task.sampler
+            if availability.get(needs):
+                record = _skipped(task, cfg, availability[needs])
+                sink.write(record)
+                on_event("record", {**progress, "record": record})
+                continue
+            if task.kind == "gradient_floor":
+                on_event("start", {**progress, "floor": True})
+                record = run_one(task.model, FLOOR, task.n, 1, cfg, root / "cache" / f"floor-{task.model}-{task.n}",
+                                 scratch, log_dir, kind="gradient_floor")
+                sink.write(record)
+                on_event("record", {**progress, "record": record})
+                continue
+            group = (task.model, task.sampler, task.n)
+            shared_cache = root / "cache" / f"{task.model}-{task.sampler}-n{task.n}"
+            if cfg.cache == "warm" and group not in primed:
+                # Untimed run that fills the caches; a resumed sweep primes again (caches of
+                # the interrupted session are gone), which changes no timed number.
+                on_event("start", {**progress, "run": 0, "priming": True})
+                record = run_one(task.model, task.sampler, task.n, 0, cfg, shared_cache, scratch, log_dir)
+                record["priming"] = True  # not in statistics
+                sink.write(record)
+                on_event("record", {**progress, "record": record})
+                primed.add(group)
+            on_event("start", progress)
+            cache_dir = shared_cache if cfg.cache == "warm" else root / "cache" / f"run-{index}"
+            record = run_one(task.model, task.sampler, task.n, task.run, cfg, cache_dir, scratch, log_dir)
+            if cfg.cache == "cold":
+                shutil.rmtree(cache_dir, ignore_errors=True)
+            sink.write(record)
+            on_event("record", {**progress, "record": record})
     finally:
-        shutil.rmtree(root / "cache", ignore_errors=True)
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
     return sink.records
 
 
 def sweep_header(cfg: SweepConfig, environment: dict) -> dict:
     stamp = datetime.now(timezone.utc)
     return {
-        "sweep_id": stamp.strftime("%Y%m%dT%H%M%SZ"),
+        # Time plus a random suffix: two sweeps started in the same second stay apart.
+        "sweep_id": stamp.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2),
         "started_at": stamp.isoformat(timespec="seconds"),
         "config": asdict(cfg),
         "environment": environment,

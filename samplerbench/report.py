@@ -274,14 +274,99 @@ CACHE_MEANING = {
 }
 
 
-def render_markdown(records: list[dict], header: dict, sampler_order: list[str] | None = None) -> str:
+def _sweep_status_lines(header: dict, records: list[dict]) -> list[str]:
+    """Complete or not, how many sessions, and whether the environment moved between them."""
+    from samplerbench.environment import differences
+
+    lines = []
+    planned = header.get("planned")
+    measured = len([r for r in records if not r.get("priming")])
+    if header.get("finished_at"):
+        lines.append(f"- **Sweep:** complete, {measured} measurements, finished {header['finished_at']}")
+    elif planned:
+        lines.append(f"- **Sweep: INCOMPLETE** — {measured} of {planned} planned measurements; finish it with "
+                     f"`python scripts/compare.py --resume {header.get('sweep_id', '')}`")
+    sessions = header.get("sessions") or []
+    if len(sessions) > 1:
+        lines.append(f"- **Resumed:** measured in {len(sessions)} sessions (started "
+                     + ", ".join(str(s.get("started_at")) for s in sessions) + ")")
+        first = sessions[0].get("environment", {})
+        for later in sessions[1:]:
+            changed = differences(first, later.get("environment", {}))
+            if changed:
+                lines.append(f"- **Environment changed** in session {later['session']}: {'; '.join(changed)}")
+    return lines
+
+
+SCALING_METRICS = (
+    ("compile_s", "compile s"), ("sampling_s", "sampling s"),
+    ("end_to_end_s", "end-to-end s"), ("ess_per_s", "ESS/s"),
+)
+
+
+def loglog_slope(ns: list[float], values: list[float]) -> float:
+    """Least-squares slope of log(value) on log(n): value grows like n^slope."""
+    points = [(math.log(n), math.log(v)) for n, v in zip(ns, values) if v == v and v > 0]
+    if len(points) < 2:
+        return math.nan
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else math.nan
+
+
+def scaling_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Backends × n of one metric's median, with the log-log slope over n."""
+    ns = sorted(table["n"].unique())
+    rows = []
+    for name, part in table.groupby("sampler", sort=False):
+        by_n = part.set_index("n")[f"{metric}_median"]
+        values = [float(by_n.get(n, math.nan)) for n in ns]
+        row = {"backend": name}
+        row.update({f"n = {n:,}": _fmt(v, 0 if metric == "ess_per_s" else 2) for n, v in zip(ns, values)})
+        slope = loglog_slope(ns, values)
+        row["grows like n^k, k ="] = _fmt(slope, 2)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def render_markdown(records: list[dict], header: dict, sampler_order: list[str] | None = None,
+                    plots: dict[tuple, dict[str, str]] | None = None) -> str:
+    """The report; ``plots`` maps (model, cache) to {"times": file, "scaling": file} to embed."""
+    plots = plots or {}
     frame = records_frame(records)
     floors = gradient_floors(records)
     table = aggregate(frame, sampler_order, floors)
     lines = ["# samplerbench report", ""]
     lines += _environment_lines(header)
+    lines += _sweep_status_lines(header, records)
     lines.append("")
+    overviews = {}
+    for (model, cache), part in table.groupby(["model", "cache"], sort=False) if not table.empty else []:
+        block = []
+        ns = sorted(part["n"].unique())
+        figures = plots.get((model, cache), {})
+        if len(ns) > 1:
+            block += [f"## {model}, cache `{cache}`: how each backend grows with n", "",
+                      f"Medians over the ok runs at n = {', '.join(f'{n:,}' for n in ns)}; the last column "
+                      "is the slope of a straight line through the points on log-log axes (1 = linear in n, "
+                      "0 = flat).", ""]
+            if figures.get("scaling"):
+                block += [f"![{model}: time against n, log-log]({figures['scaling']})", ""]
+            for metric, label in SCALING_METRICS:
+                block += [f"{label} (median):", "", scaling_table(part, metric).to_markdown(index=False), ""]
+        if figures.get("times"):
+            if len(ns) == 1:
+                block += [f"## {model}, cache `{cache}`: where the time goes", ""]
+            block += [f"![{model}: compile + sampling per backend]({figures['times']})", "",
+                      "Bars: compile, sampling and the rest of end-to-end (medians over the ok runs); "
+                      "the number is their sum.", ""]
+        overviews[(model, cache)] = block
+    shown = set()
     for (model, n, cache), part in table.groupby(["model", "n", "cache"], sort=False):
+        if (model, cache) not in shown:
+            lines += overviews.get((model, cache), [])
+            shown.add((model, cache))
         part = part.reset_index(drop=True)
         lines += [f"## {model}, n = {n}, cache `{cache}`", "",
                   f"Cache `{cache}`: {CACHE_MEANING.get(cache, '')}.", "",
@@ -324,12 +409,37 @@ def terminal_table(records: list[dict], sampler_order: list[str] | None = None) 
     return "\n\n".join(parts)
 
 
+def write_plots(table: pd.DataFrame, out_dir: Path, stem: str) -> dict[tuple, dict[str, str]]:
+    """One times plot per (model, cache), plus a scaling plot when the sweep has several n."""
+    from samplerbench import plots as plotting
+
+    made: dict[tuple, dict[str, str]] = {}
+    for (model, cache), part in table.groupby(["model", "cache"], sort=False) if not table.empty else []:
+        if not part["sampling_s_median"].notna().any():
+            continue  # nothing measured: no picture of nothing
+        files = {}
+        runs = int(part["runs"].max())
+        title = f"{model} (cache {cache}, {runs} run{'s' if runs != 1 else ''} per backend)"
+        files["times"] = plotting.times_plot(part, out_dir / f"{stem}-{model}-{cache}-times.png", title).name
+        if part["n"].nunique() > 1:
+            files["scaling"] = plotting.scaling_plot(part, out_dir / f"{stem}-{model}-{cache}-scaling.png", title).name
+        made[(model, cache)] = files
+    return made
+
+
 def write_report(records: list[dict], header: dict, out_dir: Path, stem: str,
-                 sampler_order: list[str] | None = None) -> dict[str, Path]:
-    """Write <stem>.md, <stem>.csv (aggregated table) and <stem>.env.json into ``out_dir``."""
+                 sampler_order: list[str] | None = None, export_records: bool = True) -> dict[str, Path]:
+    """Write <stem>.md with its PNG plots, <stem>.csv (aggregated table), <stem>.env.json and
+    <stem>.runs.jsonl (every run record) into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"markdown": out_dir / f"{stem}.md", "csv": out_dir / f"{stem}.csv", "environment": out_dir / f"{stem}.env.json"}
-    paths["markdown"].write_text(render_markdown(records, header, sampler_order))
-    aggregate(records_frame(records), sampler_order, gradient_floors(records)).to_csv(paths["csv"], index=False)
+    paths = {"markdown": out_dir / f"{stem}.md", "csv": out_dir / f"{stem}.csv",
+             "environment": out_dir / f"{stem}.env.json", "records": out_dir / f"{stem}.runs.jsonl"}
+    table = aggregate(records_frame(records), sampler_order, gradient_floors(records))
+    plots = write_plots(table, out_dir, stem)
+    paths["plots"] = [out_dir / name for files in plots.values() for name in files.values()]
+    paths["markdown"].write_text(render_markdown(records, header, sampler_order, plots))
+    table.to_csv(paths["csv"], index=False)
     paths["environment"].write_text(json.dumps(header, indent=2, default=str))
+    if export_records:
+        paths["records"].write_text("".join(json.dumps(r, default=str) + "\n" for r in records))
     return paths

@@ -1,0 +1,130 @@
+"""PNG plots of an aggregated table (the output of ``report.aggregate``), made with matplotlib.
+
+- times: per backend one horizontal bar, compile + sampling + the rest of end-to-end stacked
+  (medians over the ok runs), one panel per n;
+- scaling (sweeps over several n): compile, sampling and end-to-end seconds and ESS/s against
+  n on log-log axes, one line per backend, the band spanning min to max over runs.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display needed, and no GUI toolkit imported
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
+import pandas as pd  # noqa: E402
+
+SEGMENTS = (
+    ("compile_s", "compile", "#4c72b0"),
+    ("sampling_s", "sampling", "#dd8452"),
+    ("rest_s", "rest of end-to-end (model build, data transfer, conversion)", "#c7c7c7"),
+)
+SCALING_PANELS = (
+    ("compile_s", "compile time (s)"),
+    ("sampling_s", "sampling time (s)"),
+    ("end_to_end_s", "end-to-end time (s)"),
+    ("ess_per_s", "ESS/s (bulk, slowest parameter)"),
+)
+
+
+def _finite(value) -> bool:
+    return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def backend_colours(samplers: list[str]) -> dict[str, str]:
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    return {name: cycle[i % len(cycle)] for i, name in enumerate(samplers)}
+
+
+def _plain_number(value: float, _pos=None) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def _plain_log_ticks(ax) -> None:
+    """Log axes labelled 0.05, 0.1, 0.2, ... instead of 5×10⁻²: readable at a glance."""
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(FuncFormatter(_plain_number))
+        axis.set_minor_formatter(NullFormatter())
+
+
+def times_plot(table: pd.DataFrame, path: Path, title: str) -> Path:
+    """Stacked compile + sampling (+ rest) bars per backend, one panel per n."""
+    ns = sorted(table["n"].unique())
+    backends = list(dict.fromkeys(table["sampler"]))
+    fig, axes = plt.subplots(1, len(ns), figsize=(max(7.5, 5.2 * len(ns)), 1.2 + 0.55 * len(backends)),
+                             squeeze=False, sharey=True)
+    for ax, n in zip(axes[0], ns):
+        part = table[table["n"] == n].set_index("sampler")
+        widest = 0.0
+        for y, name in enumerate(backends):
+            if name not in part.index:
+                continue
+            row = part.loc[name]
+            compile_s, sampling_s, e2e_s = row["compile_s_median"], row["sampling_s_median"], row["end_to_end_s_median"]
+            if not (_finite(compile_s) and _finite(sampling_s)):
+                ax.text(0, y, f"  {row['status']}", va="center", ha="left", fontsize=9, color="#b22222")
+                continue
+            rest_s = max(e2e_s - compile_s - sampling_s, 0.0) if _finite(e2e_s) else 0.0
+            left = 0.0
+            for (key, label, colour), width in zip(SEGMENTS, (compile_s, sampling_s, rest_s)):
+                ax.barh(y, width, left=left, color=colour, label=label, height=0.65)
+                left += width
+            widest = max(widest, left)
+            ax.text(left, y, f" {left:.1f} s", va="center", ha="left", fontsize=8)
+        ax.set_xlim(0, widest * 1.22 if widest else 1)
+        ax.set_title(f"n = {n:,}")
+        ax.set_xlabel("seconds (median over runs)")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(range(len(backends)), labels=backends)
+    axes[0][0].invert_yaxis()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    for ax in axes[0][1:]:
+        h, l = ax.get_legend_handles_labels()
+        handles, labels = handles + h, labels + l
+    unique = dict(zip(labels, handles))
+    fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=len(unique), fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def scaling_plot(table: pd.DataFrame, path: Path, title: str) -> Path:
+    """Time (and ESS/s) against n on log-log axes, one line per backend."""
+    backends = list(dict.fromkeys(table["sampler"]))
+    colours = backend_colours(backends)
+    fig, axes = plt.subplots(2, 2, figsize=(10.5, 7.5))
+    for ax, (metric, label) in zip(axes.flat, SCALING_PANELS):
+        for name in backends:
+            part = table[table["sampler"] == name].sort_values("n")
+            median = pd.to_numeric(part[f"{metric}_median"], errors="coerce")
+            keep = median.notna() & (median > 0)
+            if not keep.any():
+                continue
+            ns = part["n"][keep]
+            ax.plot(ns, median[keep], marker="o", color=colours[name], label=name)
+            if f"{metric}_min" in part and keep.sum() > 1:
+                low = pd.to_numeric(part[f"{metric}_min"], errors="coerce")[keep]
+                high = pd.to_numeric(part[f"{metric}_max"], errors="coerce")[keep]
+                ax.fill_between(ns, low, high, color=colours[name], alpha=0.15, linewidth=0)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _plain_log_ticks(ax)
+        ax.set_xlabel("n (data points, log scale)")
+        ax.set_ylabel(label + ", log scale")
+        ax.grid(which="both", alpha=0.25)
+    handles, labels = axes.flat[2].get_legend_handles_labels()
+    if not handles:
+        handles, labels = axes.flat[1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 7) or 1, fontsize=9, frameon=False)
+    fig.suptitle(title + "\nlines: median over runs; bands: min to max", fontsize=11)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
