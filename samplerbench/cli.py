@@ -225,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nreport: {paths['markdown']}")
         return 0
 
+    # A new sweep's settings are checked before the store is touched: bad input leaves no trace.
+    cfg = None if args.resume else _config_from_args(args, parser)
     try:
         store = ResultStore(args.db)
         env_now = environment.collect()
@@ -243,7 +245,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"warning: the environment changed since sweep {found.sweep_id} started "
                       f"({'; '.join(changed)}); the report will say so", flush=True)
         else:
-            cfg = _config_from_args(args, parser)
             header = sweep_header(cfg, env_now)
             stem = args.name or f"compare-n{'-'.join(map(str, cfg.ns))}-{cfg.cache}-{header['sweep_id']}"
             done = set()

@@ -1,0 +1,144 @@
+"""Two sweeps side by side (two machines, two library versions, cold against warm): ratios B / A.
+
+A sweep is named by a spec: a sweep id, a unique id prefix, a report name or 'latest' in the
+default store; a path to another store (its latest sweep) or ``STORE.sqlite:SWEEP``; or a
+saved ``<stem>.runs.jsonl`` file (its ``<stem>.env.json`` beside it gives the environment).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from samplerbench import report
+from samplerbench.environment import differences
+from samplerbench.store import ResultStore, StoreError
+
+RATIO_METRICS = (
+    ("compile_s", "compile s"), ("sampling_s", "sampling s"),
+    ("end_to_end_s", "end-to-end s"), ("ess_per_s", "ESS/s"),
+)
+JOIN = ["model", "n", "sampler"]
+
+
+@dataclass
+class Sweep:
+    label: str
+    records: list[dict]
+    header: dict
+
+
+def _split_spec(spec: str) -> tuple[Path | None, str]:
+    """(file, sweep) for 'FILE', 'FILE:SWEEP' or plain 'SWEEP' (file None: the default store)."""
+    if Path(spec).is_file():
+        return Path(spec), "latest"
+    head, sep, tail = spec.rpartition(":")
+    if sep and Path(head).is_file():
+        return Path(head), tail or "latest"
+    return None, spec
+
+
+def load_sweep(spec: str, default_db: Path) -> Sweep:
+    """Records and header of the sweep ``spec`` names (see the module docstring)."""
+    path, sweep_spec = _split_spec(spec)
+    if path is not None and path.name.endswith(".jsonl"):
+        header_path = Path(str(path).removesuffix(".runs.jsonl") + ".env.json")
+        header = json.loads(header_path.read_text()) if header_path.exists() else {}
+        return Sweep(path.name.removesuffix(".runs.jsonl"), report.load_records(path), header)
+    with ResultStore(path or default_db, create=False) as store:
+        info = store.sweep(sweep_spec)
+        return Sweep(info.name or info.sweep_id, store.records(info.sweep_id), store.header(info.sweep_id))
+
+
+def _describe(sweep: Sweep) -> str:
+    env = sweep.header.get("environment", {})
+    cfg = sweep.header.get("config", {})
+    libs = env.get("libraries", {})
+    key_libs = ", ".join(f"{k} {libs[k]}" for k in ("pymc", "numpyro", "jax", "pystan", "nutpie") if libs.get(k))
+    return (f"`{sweep.label}` — sweep {sweep.header.get('sweep_id', '?')}, started "
+            f"{sweep.header.get('started_at', '?')}; {env.get('cpu', '?')}, {env.get('cores', '?')} cores; "
+            f"Python {env.get('python', '?')}; {key_libs}; cache `{cfg.get('cache', '?')}`, "
+            f"{cfg.get('runs', '?')} runs, {cfg.get('chains', '?')} chains × ({cfg.get('tune', '?')} + "
+            f"{cfg.get('draws', '?')})")
+
+
+def config_differences(a: dict, b: dict) -> list[str]:
+    keys = ("chains", "tune", "draws", "target_accept", "max_treedepth", "cache", "runs", "cores")
+    return [f"{k} {a.get(k)} -> {b.get(k)}" for k in keys if a.get(k) != b.get(k)]
+
+
+def ratio_frame(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> pd.DataFrame:
+    """One row per (model, n, backend) measured in either sweep: medians and B / A."""
+    tables = []
+    for sweep, suffix in ((a, "a"), (b, "b")):
+        table = report.aggregate(report.records_frame(sweep.records), sampler_order,
+                                 report.gradient_floors(sweep.records))
+        keep = JOIN + ["status"] + [f"{m}_median" for m, _ in RATIO_METRICS]
+        tables.append(table[keep].rename(columns={c: f"{c}_{suffix}" for c in keep if c not in JOIN}))
+    merged = tables[0].merge(tables[1], on=JOIN, how="outer", sort=False)
+    rank = {name: i for i, name in enumerate(sampler_order or [])}
+    merged = merged.sort_values(["model", "n", "sampler"], kind="stable",
+                                key=lambda col: col.map(rank) if col.name == "sampler" and rank else col)
+    for metric, _ in RATIO_METRICS:
+        ratio = pd.to_numeric(merged[f"{metric}_median_b"], errors="coerce") / pd.to_numeric(
+            merged[f"{metric}_median_a"], errors="coerce")
+        merged[f"{metric}_ratio"] = ratio
+    return merged
+
+
+def _cell(a, b, ratio, digits) -> str:
+    def fmt(v):
+        return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
+
+    if isinstance(ratio, float) and math.isnan(ratio):
+        return f"{fmt(a)} → {fmt(b)}"
+    return f"{fmt(a)} → {fmt(b)} (**{ratio:.2f}×**)"
+
+
+def render_comparison(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> tuple[str, pd.DataFrame]:
+    merged = ratio_frame(a, b, sampler_order)
+    lines = ["# samplerbench: two sweeps compared", "",
+             f"- **A:** {_describe(a)}", f"- **B:** {_describe(b)}", ""]
+    changed = differences(a.header.get("environment", {}), b.header.get("environment", {}))
+    changed += config_differences(a.header.get("config", {}), b.header.get("config", {}))
+    lines += ["What differs between A and B: " + ("; ".join(changed) if changed else "nothing recorded"), "",
+              "Each cell: median of A → median of B (**B / A**). For times a ratio below 1 means B is "
+              "faster; for ESS/s a ratio above 1 means B is better. Medians over each sweep's ok runs.", ""]
+    in_a, in_b = merged["status_a"].notna(), merged["status_b"].notna()
+    both = merged[in_a & in_b]
+    if both.empty:
+        lines += ["**No (model, n, backend) was measured in both sweeps**: nothing to compare.", ""]
+    for model, part in both.groupby("model", sort=False):
+        rows = []
+        for _, row in part.iterrows():
+            cells = {"n": f"{row['n']:,}", "backend": row["sampler"],
+                     "status A / B": f"{row['status_a']} / {row['status_b']}"}
+            for metric, label in RATIO_METRICS:
+                cells[label] = _cell(row[f"{metric}_median_a"], row[f"{metric}_median_b"], row[f"{metric}_ratio"],
+                                     0 if metric == "ess_per_s" else 2)
+            rows.append(cells)
+        lines += [f"## {model}", "", pd.DataFrame(rows).to_markdown(index=False), ""]
+    for label, only in (("A", merged[in_a & ~in_b]), ("B", merged[in_b & ~in_a])):
+        if not only.empty:
+            lines.append(f"Only in {label} (no counterpart): " + ", ".join(
+                f"{r['model']} n={r['n']} {r['sampler']}" for _, r in only.iterrows()) + ".")
+            lines.append("")
+    return "\n".join(lines), merged
+
+
+def write_comparison(a: Sweep, b: Sweep, out_dir: Path, stem: str,
+                     sampler_order: list[str] | None = None) -> dict[str, Path]:
+    """<stem>.md (the ratio tables) and <stem>.csv (medians and ratios, one row per backend and n)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    text, merged = render_comparison(a, b, sampler_order)
+    paths = {"markdown": out_dir / f"{stem}.md", "csv": out_dir / f"{stem}.csv"}
+    paths["markdown"].write_text(text)
+    merged.to_csv(paths["csv"], index=False)
+    return paths
+
+
+__all__ = ["Sweep", "load_sweep", "ratio_frame", "render_comparison", "write_comparison", "StoreError"]

@@ -1,0 +1,12 @@
+#!/usr/bin/env python
+"""Rebuild or compare reports from the results store: see ``python scripts/report.py --help``."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from samplerbench.report_cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())
