@@ -47,7 +47,8 @@ def test_help_explains_every_flag(capsys):
     assert exc.value.code == 0
     text = capsys.readouterr().out
     for flag in ("--n", "--runs", "--samplers", "--models", "--chains", "--tune", "--draws",
-                 "--cache", "--timeout", "--out", "--json", "--list"):
+                 "--target-accept", "--max-treedepth", "--cache", "--timeout", "--out", "--db", "--resume",
+                 "--name", "--json", "--gradient-floor", "--list", "--from-records"):
         assert flag in text
 
 
@@ -65,7 +66,7 @@ def test_a_crashing_backend_is_recorded_and_the_others_still_run(tmp_path):
     env = dict(os.environ, PYTENSOR_FLAGS="floatX=float7")
     proc = subprocess.run(
         [*COMPARE, *TINY_ARGS, "--samplers", "pymc", "numpyro", "--out", str(out),
-         "--json", str(extra_json), "--name", "crash"],
+         "--json", str(extra_json), "--name", "crash", "--db", str(tmp_path / "store.sqlite")],
         capture_output=True, text=True, env=env, timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -89,7 +90,7 @@ def test_a_crashing_backend_is_recorded_and_the_others_still_run(tmp_path):
 def test_a_run_past_the_timeout_is_failed_with_the_reason(tmp_path):
     proc = subprocess.run(
         [*COMPARE, *TINY_ARGS, "--samplers", "numpyro", "--timeout", "1.5", "--out", str(tmp_path),
-         "--name", "slow"],
+         "--name", "slow", "--db", str(tmp_path / "store.sqlite")],
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
@@ -101,7 +102,8 @@ def test_a_run_past_the_timeout_is_failed_with_the_reason(tmp_path):
 
 def test_report_is_rebuilt_from_saved_records(tmp_path):
     proc = subprocess.run(
-        [*COMPARE, *TINY_ARGS, "--samplers", "numpyro", "cmdstan", "--out", str(tmp_path), "--name", "orig"],
+        [*COMPARE, *TINY_ARGS, "--samplers", "numpyro", "cmdstan", "--out", str(tmp_path), "--name", "orig",
+         "--db", str(tmp_path / "store.sqlite")],
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr

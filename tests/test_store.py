@@ -1,0 +1,250 @@
+"""The results store, interrupted sweeps and --resume, and reports rebuilt from the store.
+
+Real tiny sweeps through the real command line (numpyro is the quickest backend to start;
+cmdstan is skipped here, which exercises skipped records too).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from samplerbench.store import SCHEMA_VERSION, ResultStore
+
+REPO = Path(__file__).resolve().parent.parent
+COMPARE = [sys.executable, str(REPO / "scripts" / "compare.py")]
+REPORT = [sys.executable, str(REPO / "scripts" / "report.py")]
+FIXTURES = Path(__file__).parent / "fixtures"
+# Two sizes, two runs, gradient floor on: 2 floors + 4 numpyro runs + 4 skipped cmdstan records.
+SWEEP_ARGS = ["--samplers", "numpyro", "cmdstan", "--n", "40", "80", "--runs", "2", "--chains", "2",
+              "--tune", "100", "--draws", "100"]
+PLANNED = 2 * (1 + 2 + 2)
+
+pytestmark = pytest.mark.xdist_group("store")  # one worker: the sweeps below share the cores
+
+
+def run(cmd, **kwargs):
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kwargs)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def keys(records):
+    return [(r.get("kind", "run"), r["model"], r["n"], r["sampler"], r["run"]) for r in records if not r.get("priming")]
+
+
+def structure(markdown: str) -> list[str]:
+    """Headings, table headers and image embeds of a report, with the sweep's own names removed."""
+    kept = []
+    for line in markdown.splitlines():
+        if line.startswith("#") or line.startswith("| backend") or line.startswith("|     n"):
+            kept.append(line)
+        elif line.startswith("!["):
+            kept.append(line.split("](")[0] + "](...)")
+    return kept
+
+
+@pytest.fixture(scope="module")
+def finished_sweep(tmp_path_factory):
+    """One uninterrupted tiny sweep over two sizes."""
+    root = tmp_path_factory.mktemp("finished")
+    db, out = root / "store.sqlite", root / "reports"
+    proc = run([*COMPARE, *SWEEP_ARGS, "--db", str(db), "--out", str(out), "--name", "whole"])
+    return db, out, proc
+
+
+def test_every_run_and_the_environment_are_in_the_store(finished_sweep):
+    db, out, _ = finished_sweep
+    with ResultStore(db, create=False) as store:
+        [sweep] = store.sweeps()
+        assert sweep.complete and sweep.planned == PLANNED and sweep.measured == PLANNED
+        records = store.records(sweep.sweep_id)
+        header = store.header(sweep.sweep_id)
+    assert sorted(keys(records)) == sorted(set(keys(records))) and len(records) == PLANNED
+    env = header["environment"]
+    for field in ("python", "cpu", "cores", "memory_gib", "os"):
+        assert env[field], field
+    assert env["git"]["commit"] and env["git"]["dirty"] in (True, False)
+    assert env["libraries"]["numpyro"] and env["libraries"]["pymc"]
+    assert header["config"]["ns"] == [40, 80] and header["config"]["samplers"] == ["numpyro", "cmdstan"]
+    assert header["started_at"] and header["sessions"][0]["finished_at"]
+    # The typed SQL columns say the same as the full record kept beside them.
+    db_rows = sqlite3.connect(db).execute(
+        "SELECT sampler, status, sampling_s, ess_bulk_min, record FROM runs ORDER BY id").fetchall()
+    assert {r[1] for r in db_rows if r[0] == "cmdstan"} == {"skipped"}
+    for sampler, status, sampling_s, ess, record in db_rows:
+        record = json.loads(record)
+        assert (sampler, status, sampling_s, ess) == (record["sampler"], record["status"],
+                                                      record.get("sampling_s"), record.get("ess_bulk_min"))
+    assert sum(1 for r in records if r["sampler"] == "numpyro" and r["status"] == "ok") == 4
+
+
+def test_a_multi_n_sweep_writes_the_report_with_both_plots(finished_sweep):
+    _, out, _ = finished_sweep
+    markdown = (out / "whole.md").read_text()
+    for plot in ("whole-linear_regression-cold-times.png", "whole-linear_regression-cold-scaling.png"):
+        assert (out / plot).stat().st_size > 10_000, plot  # a real picture, not an empty figure
+        assert f"]({plot})" in markdown
+    assert "how each backend grows with n" in markdown and "grows like n^k" in markdown
+    assert "## linear_regression, n = 40, cache `cold`" in markdown
+    assert "## linear_regression, n = 80, cache `cold`" in markdown
+    assert "**cmdstan** (skipped)" in markdown  # notes on what was not measured
+    table = pd.read_csv(out / "whole.csv")
+    assert set(zip(table["n"], table["sampler"])) == {(n, s) for n in (40, 80) for s in ("numpyro", "cmdstan")}
+    assert len((out / "whole.runs.jsonl").read_text().splitlines()) == PLANNED
+
+
+def test_the_report_is_rebuilt_from_the_store_without_running_anything(finished_sweep, tmp_path):
+    db, out, _ = finished_sweep
+    listing = run([*REPORT, "--db", str(db), "--list"]).stdout
+    assert "whole" in listing and "complete" in listing
+    run([*REPORT, "--db", str(db), "--out", str(tmp_path), "whole"])
+    assert (tmp_path / "whole.md").read_text() == (out / "whole.md").read_text()
+    assert (tmp_path / "whole.csv").read_text() == (out / "whole.csv").read_text()
+    assert (tmp_path / "whole-linear_regression-cold-scaling.png").exists()
+    with ResultStore(db, create=False) as store:
+        assert store.sweeps()[0].measured == PLANNED  # nothing was added
+
+
+def test_two_sweeps_compare_as_ratios(finished_sweep, tmp_path):
+    db, out, _ = finished_sweep
+    proc = run([*REPORT, "--db", str(db), "--out", str(tmp_path), "--compare", "whole",
+                str(out / "whole.runs.jsonl"), "--name", "same"])
+    assert "(**1.00×**)" in proc.stdout
+    table = pd.read_csv(tmp_path / "same.csv")
+    ok = table[table["status_a"] == "ok"]
+    assert len(ok) == 2 and (ok["sampling_s_ratio"] == 1.0).all()
+
+
+def _wait_for_runs(db: Path, count: int, proc: subprocess.Popen, limit_s: float = 300) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the sweep ended before it could be interrupted"
+        if db.exists():
+            try:
+                done = sqlite3.connect(db, timeout=5).execute(
+                    "SELECT COUNT(*) FROM runs WHERE kind='run' AND status='ok'").fetchone()[0]
+            except sqlite3.OperationalError:  # tables not created yet
+                done = 0
+            if done >= count:
+                return
+        time.sleep(0.2)
+    raise AssertionError("no run finished in time")
+
+
+@pytest.mark.slow
+def test_a_killed_sweep_resumes_without_repeating_finished_runs(finished_sweep, tmp_path):
+    db, out = tmp_path / "store.sqlite", tmp_path / "reports"
+    proc = subprocess.Popen([*COMPARE, *SWEEP_ARGS, "--db", str(db), "--out", str(out), "--name", "broken"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    _wait_for_runs(db, 2, proc)
+    proc.send_signal(signal.SIGKILL)  # a crash: no clean-up code runs
+    proc.communicate(timeout=60)
+    with ResultStore(db) as store:
+        sweep = store.sweeps()[0]
+        assert not sweep.complete and 0 < sweep.measured < PLANNED
+        before = {tuple(k): r for k, r in zip(keys(store.records(sweep.sweep_id)), store.records(sweep.sweep_id))}
+
+    resumed = run([*COMPARE, "--db", str(db), "--out", str(out), "--resume"])
+    assert f"resuming: {len(before)} already measured, {PLANNED - len(before)} to go" in resumed.stdout
+    with ResultStore(db) as store:
+        sweep = store.sweeps()[0]
+        records = store.records(sweep.sweep_id)
+    assert sweep.complete and sweep.sessions == 2
+    assert len(records) == PLANNED and len(set(keys(records))) == PLANNED  # nothing twice, nothing missing
+    after = dict(zip(keys(records), records))
+    for key, record in before.items():
+        assert after[key] == record  # finished runs were kept, not re-run
+    # Same report structure as the uninterrupted sweep's.
+    whole_db, whole_out, _ = finished_sweep
+    assert structure((out / "broken.md").read_text()) == structure((whole_out / "whole.md").read_text())
+    assert "Resumed:" in (out / "broken.md").read_text()
+    assert list(pd.read_csv(out / "broken.csv").columns) == list(pd.read_csv(whole_out / "whole.csv").columns)
+    # Nothing left to do: a second --resume says so.
+    assert "nothing to resume" in run([*COMPARE, "--db", str(db), "--resume"]).stdout
+
+
+def test_ctrl_c_keeps_finished_runs_and_says_how_to_resume(tmp_path):
+    db, out = tmp_path / "store.sqlite", tmp_path / "reports"
+    proc = subprocess.Popen([*COMPARE, "--samplers", "numpyro", "--n", "40", "--runs", "3", "--chains", "2",
+                             "--tune", "100", "--draws", "100", "--no-gradient-floor", "--db", str(db),
+                             "--out", str(out), "--name", "stopped"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    _wait_for_runs(db, 1, proc)
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, output
+    assert f"--db {db} --resume" in output
+    with ResultStore(db) as store:
+        sweep = store.sweeps()[0]
+    assert not sweep.complete and 1 <= sweep.measured < 3
+    report = (out / "stopped.md").read_text()
+    assert "INCOMPLETE" in report and f"of {3} planned" in report
+
+
+def test_resume_refuses_settings_that_differ_from_the_stored_sweep(finished_sweep, tmp_path):
+    db = tmp_path / "store.sqlite"
+    shutil.copy(finished_sweep[0], db)
+    proc = subprocess.run([*COMPARE, "--db", str(db), "--resume", "whole", "--n", "50"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "--n [50] (stored: [40, 80])" in proc.stderr
+
+
+def test_a_store_written_by_an_earlier_commit_still_loads(tmp_path):
+    """tests/fixtures/store-v1.sqlite was written by commit recorded in it (schema 1)."""
+    db = tmp_path / "old.sqlite"
+    shutil.copy(FIXTURES / "store-v1.sqlite", db)
+    listing = run([*REPORT, "--db", str(db), "--list"]).stdout
+    assert "fixture" in listing
+    run([*REPORT, "--db", str(db), "--out", str(tmp_path), "fixture"])
+    markdown = (tmp_path / "fixture.md").read_text()
+    assert "## linear_regression, n = 40, cache `cold`" in markdown
+    assert "numpyro" in markdown and "ok (1/1)" in markdown
+    with ResultStore(db) as store:
+        assert store.schema_version() == SCHEMA_VERSION  # migrated forward on opening
+        sweep = store.sweep("fixture")
+        assert sweep.environment["git"]["commit"]
+        assert [r["status"] for r in store.records(sweep.sweep_id) if r["sampler"] == "numpyro"] == ["ok"]
+
+
+def test_a_store_from_a_newer_samplerbench_is_read_but_not_written(tmp_path):
+    db = tmp_path / "newer.sqlite"
+    shutil.copy(FIXTURES / "store-v1.sqlite", db)
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    run([*REPORT, "--db", str(db), "--out", str(tmp_path), "fixture"])
+    assert (tmp_path / "fixture.md").exists()
+    proc = subprocess.run([*COMPARE, "--samplers", "numpyro", "--db", str(db)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "newer samplerbench" in proc.stderr
+
+
+def test_a_file_that_is_not_a_store_is_refused_clearly(tmp_path):
+    bogus = tmp_path / "notes.sqlite"
+    bogus.write_text("not a database")
+    for cmd in ([*REPORT, "--db", str(bogus)], [*COMPARE, "--samplers", "numpyro", "--db", str(bogus)]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2 and "not a samplerbench results store" in proc.stderr, proc.stderr
+    proc = subprocess.run([*REPORT, "--db", str(tmp_path / "missing.sqlite")], capture_output=True, text=True)
+    assert proc.returncode == 2 and "no results store" in proc.stderr
+    assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_the_default_store_lives_under_results(tmp_path):
+    """No --db: results/samplerbench.sqlite relative to where the command runs."""
+    proc = subprocess.run([*COMPARE, "--samplers", "cmdstan", "--n", "40", "--runs", "1", "--no-gradient-floor",
+                           "--out", str(tmp_path / "reports")], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "results" / "samplerbench.sqlite").exists()
