@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -197,7 +198,8 @@ def _resumed_config(args, parser, stored: dict, sweep_id: str) -> SweepConfig:
     return cfg
 
 
-def _find_resumable(store: ResultStore, spec: str, parser):
+def _find_resumable(store: ResultStore, spec: str):
+    """The named sweep, or for 'latest' the most recent unfinished one (None: all finished)."""
     if spec != "latest":
         return store.sweep(spec)
     unfinished = [s for s in store.sweeps() if not s.complete]
@@ -231,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         store = ResultStore(args.db)
         env_now = environment.collect()
         if args.resume:
-            found = _find_resumable(store, args.resume, parser)
+            found = _find_resumable(store, args.resume)
             if found is None:
                 print(f"nothing to resume: every sweep in {args.db} is complete "
                       "(python scripts/report.py --list shows them)")
@@ -278,6 +280,10 @@ def main(argv: list[str] | None = None) -> int:
                 return  # one line per skipped backend is enough
             print(f"          {rec['sampler']}: {_describe(rec)}", flush=True)
 
+    def stop_on_sigterm(signum, frame):
+        raise KeyboardInterrupt  # `kill` and `timeout` stop the sweep as cleanly as Ctrl-C
+
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     interrupted = False
     try:
         run_sweep(cfg, sink, availability, log_dir=args.out / "logs", on_event=on_event, done=done)

@@ -238,10 +238,6 @@ def plan(cfg: SweepConfig) -> list[PlannedRun]:
     return tasks
 
 
-def planned_runs(cfg: SweepConfig) -> int:
-    return len(plan(cfg))
-
-
 def _skipped(task: PlannedRun, cfg: SweepConfig, reason: str) -> dict:
     return dict(model=task.model, sampler=task.sampler, n=task.n, cache=cfg.cache, run=task.run,
                 kind=task.kind, status="skipped", reason=reason, **{name: None for name in TIMING_FIELDS})

@@ -174,14 +174,15 @@ def test_a_killed_sweep_resumes_without_repeating_finished_runs(finished_sweep, 
     assert "nothing to resume" in run([*COMPARE, "--db", str(db), "--resume"]).stdout
 
 
-def test_ctrl_c_keeps_finished_runs_and_says_how_to_resume(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_keeps_finished_runs_and_says_how_to_resume(stop, tmp_path):
     db, out = tmp_path / "store.sqlite", tmp_path / "reports"
     proc = subprocess.Popen([*COMPARE, "--samplers", "numpyro", "--n", "40", "--runs", "3", "--chains", "2",
                              "--tune", "100", "--draws", "100", "--no-gradient-floor", "--db", str(db),
                              "--out", str(out), "--name", "stopped"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     _wait_for_runs(db, 1, proc)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(stop)
     output, _ = proc.communicate(timeout=120)
     assert proc.returncode == 130, output
     assert f"--db {db} --resume" in output
