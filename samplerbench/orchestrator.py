@@ -67,6 +67,7 @@ def worker_env(base: dict, cache_dir: Path, cache: str, chains: int) -> dict:
         env["JAX_ENABLE_COMPILATION_CACHE"] = "false"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
+    env["SAMPLERBENCH_PARENT_PID"] = str(os.getpid())  # the worker dies with its orchestrator
     return env
 
 
@@ -81,17 +82,6 @@ def probe_availability(names: list[str], timeout_s: float = 120) -> dict[str, st
         return json.loads(proc.stdout)
     except (subprocess.SubprocessError, json.JSONDecodeError) as err:
         return {name: f"availability probe failed: {err}" for name in names}
-
-
-def _die_with_parent() -> None:
-    """Linux: the worker gets SIGKILL if the orchestrator dies (kill -9, crash), so an
-    abandoned run never competes for the cores with the resumed sweep."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -130,7 +120,7 @@ def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_
         proc = subprocess.Popen(
             [sys.executable, "-m", "samplerbench.worker", str(config_path), str(result_path)],
             cwd=work_dir, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=_die_with_parent,
+            start_new_session=True,
         )
         try:
             returncode = proc.wait(timeout=cfg.timeout_s)

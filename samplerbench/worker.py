@@ -92,7 +92,23 @@ def measure_floor(config: dict, record: dict) -> None:
     record["status"] = "ok"
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this worker when the orchestrator dies (kill -9, crash), so an abandoned
+    run does not compete for the cores with a resumed sweep. Set here rather than in a
+    preexec_fn, which would make the parent fork (unsafe once a test process imported JAX)."""
+    parent = int(os.environ.get("SAMPLERBENCH_PARENT_PID", "0"))
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        return
+    if parent and os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
 def main(argv: list[str]) -> int:
+    _die_with_parent()
     config_path, result_path = argv[1], argv[2]
     with open(config_path) as fh:
         config = json.load(fh)

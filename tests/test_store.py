@@ -142,14 +142,42 @@ def _wait_for_runs(db: Path, count: int, proc: subprocess.Popen, limit_s: float 
     raise AssertionError("no run finished in time")
 
 
+def _children(pid: int) -> list[int]:
+    """Child processes of ``pid`` (Linux /proc), waiting briefly for one to exist."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            found = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except OSError:
+            return []
+        if found:
+            return found
+        time.sleep(0.05)
+    return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 @pytest.mark.slow
 def test_a_killed_sweep_resumes_without_repeating_finished_runs(finished_sweep, tmp_path):
     db, out = tmp_path / "store.sqlite", tmp_path / "reports"
     proc = subprocess.Popen([*COMPARE, *SWEEP_ARGS, "--db", str(db), "--out", str(out), "--name", "broken"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     _wait_for_runs(db, 2, proc)
+    workers = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)  # a crash: no clean-up code runs
     proc.communicate(timeout=60)
+    assert workers, "no worker was running when the sweep was killed"
+    deadline = time.monotonic() + 1.5  # a run takes longer: an orphaned worker would still be busy
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), "the worker outlived its orchestrator"
     with ResultStore(db) as store:
         sweep = store.sweeps()[0]
         assert not sweep.complete and 0 < sweep.measured < PLANNED
