@@ -231,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = None if args.resume else _config_from_args(args, parser)
     try:
         store = ResultStore(args.db)
+        store.lock_for_sweep()
         env_now = environment.collect()
         if args.resume:
             found = _find_resumable(store, args.resume)

@@ -15,6 +15,7 @@ Schema policy, so that old stores stay readable:
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -133,6 +134,32 @@ class ResultStore:
                              f"{self.schema_version()} > {SCHEMA_VERSION}); update samplerbench to add to it")
 
     # -- writing --------------------------------------------------------------------------
+    def lock_for_sweep(self) -> None:
+        """Hold an exclusive lock on ``<store>.lock`` while this process measures.
+
+        Two sweeps on one store at once would resume the same runs twice (and would time
+        each other); the operating system drops the lock when the process ends, even by kill -9.
+        """
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            return
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        handle = open(lock_path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StoreError(f"another samplerbench sweep is running on {self.path} ({holder}); wait for it "
+                             "to finish (or stop it), or use another --db") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self._lock_handle = handle  # kept open: the lock lasts as long as this process
+
     def create_sweep(self, header: dict, name: str, planned: int) -> None:
         self._writable()
         env = header.get("environment", {})

@@ -210,6 +210,9 @@ def test_ctrl_c_keeps_finished_runs_and_says_how_to_resume(stop, tmp_path):
                              "--out", str(out), "--name", "stopped"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     _wait_for_runs(db, 1, proc)
+    # While it runs, nothing else may measure into the same store (it would repeat its runs).
+    second = subprocess.run([*COMPARE, "--db", str(db), "--resume"], capture_output=True, text=True, timeout=120)
+    assert second.returncode == 2 and "another samplerbench sweep is running" in second.stderr, second.stderr
     proc.send_signal(stop)
     output, _ = proc.communicate(timeout=120)
     assert proc.returncode == 130, output
