@@ -116,10 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
                    f"run finishes, with the sweep's environment (default {DEFAULT_DB})")
     p.add_argument("--resume", nargs="?", const="latest", default=None, metavar="SWEEP",
                    help="finish an interrupted sweep from the store: re-run only the runs that "
-                   "have no record, with the sweep's stored settings. SWEEP is its id, report name "
-                   "or 'latest' (default: the most recent unfinished sweep)")
+                   "have no record, with the sweep's stored settings. SWEEP is its id, a unique id prefix, "
+                   "its report name or 'latest' (default: the most recent unfinished sweep)")
     p.add_argument("--name", default=None, metavar="STEM",
-                   help="file stem of the report (default: compare-n<N>-<cache>-<sweep time>)")
+                   help="file stem of the report (default: compare-n<N>-<cache>-<sweep id>)")
     p.add_argument("--json", type=Path, default=None, metavar="PATH",
                    help="also append every run record to PATH as JSON lines")
     p.add_argument("--gradient-floor", action=argparse.BooleanOptionalAction, default=None,
