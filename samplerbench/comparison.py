@@ -96,7 +96,8 @@ def _cell(a, b, ratio, digits) -> str:
 
     if isinstance(ratio, float) and math.isnan(ratio):
         return f"{fmt(a)} → {fmt(b)}"
-    return f"{fmt(a)} → {fmt(b)} (**{ratio:.2f}×**)"
+    shown = f"{ratio:.2f}" if ratio >= 0.01 else f"{ratio:.1g}"  # a warm Stan build: 0.001×, not 0.00×
+    return f"{fmt(a)} → {fmt(b)} (**{shown}×**)"
 
 
 def render_comparison(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> tuple[str, pd.DataFrame]:
