@@ -406,6 +406,11 @@ def terminal_table(records: list[dict], sampler_order: list[str] | None = None) 
     parts = []
     for (model, n, cache), part in table.groupby(["model", "n", "cache"], sort=False):
         parts.append(f"{model}, n = {n}, cache {cache}\n" + headline_table(part.reset_index(drop=True)).to_markdown(index=False))
+    for (model, cache), part in table.groupby(["model", "cache"], sort=False) if not table.empty else []:
+        if part["n"].nunique() > 1:
+            for metric, label in (("sampling_s", "sampling s"), ("end_to_end_s", "end-to-end s")):
+                parts.append(f"{model}, cache {cache}: {label} (median) against n\n"
+                             + scaling_table(part, metric).to_markdown(index=False))
     return "\n\n".join(parts)
 
 
