@@ -78,7 +78,7 @@ def ratio_frame(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> p
         table = report.aggregate(report.records_frame(sweep.records), sampler_order,
                                  report.gradient_floors(sweep.records))
         keep = JOIN + ["status"] + [f"{m}_median" for m, _ in RATIO_METRICS]
-        tables.append(table[keep].rename(columns={c: f"{c}_{suffix}" for c in keep if c not in JOIN}))
+        tables.append(table.reindex(columns=keep).rename(columns={c: f"{c}_{suffix}" for c in keep if c not in JOIN}))
     merged = tables[0].merge(tables[1], on=JOIN, how="outer", sort=False)
     rank = {name: i for i, name in enumerate(sampler_order or [])}
     merged = merged.sort_values(["model", "n", "sampler"], kind="stable",

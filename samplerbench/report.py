@@ -167,6 +167,8 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
         if row["disagreement"] and row["status"] in ("ok", "partly failed"):
             row["status"] = "disagrees"
         rows.append(row)
+    if not rows:  # a sweep stopped before its first record: an empty table with the key columns
+        return pd.DataFrame(columns=[*KEYS, "runs", "ok", "status", "reason"])
     table = pd.DataFrame(rows)
     if sampler_order and not table.empty:
         rank = {name: i for i, name in enumerate(sampler_order)}
@@ -341,6 +343,8 @@ def render_markdown(records: list[dict], header: dict, sampler_order: list[str] 
     lines += _environment_lines(header)
     lines += _sweep_status_lines(header, records)
     lines.append("")
+    if table.empty:
+        lines += ["No run has been recorded for this sweep yet.", ""]
     overviews = {}
     for (model, cache), part in table.groupby(["model", "cache"], sort=False) if not table.empty else []:
         block = []

@@ -280,3 +280,20 @@ def test_the_default_store_lives_under_results(tmp_path):
                           cwd=tmp_path, env=dict(os.environ))
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "results" / "samplerbench.sqlite").exists()
+
+
+def test_a_sweep_stopped_before_its_first_record_still_reports(tmp_path):
+    from samplerbench import environment
+    from samplerbench.orchestrator import SweepConfig, plan, sweep_header
+
+    cfg = SweepConfig(models=["linear_regression"], samplers=["numpyro"], ns=[40], runs=2)
+    header = sweep_header(cfg, environment.collect())
+    with ResultStore(tmp_path / "store.sqlite") as store:
+        store.create_sweep(header, "empty", len(plan(cfg)))
+    run([*REPORT, "--db", str(tmp_path / "store.sqlite"), "--out", str(tmp_path)])
+    markdown = (tmp_path / "empty.md").read_text()
+    assert "INCOMPLETE** — 0 of 3 planned" in markdown and "No run has been recorded" in markdown
+    shutil.copy(FIXTURES / "store-v1.sqlite", tmp_path / "other.sqlite")  # opening may migrate: a copy
+    proc = run([*REPORT, "--db", str(tmp_path / "store.sqlite"), "--out", str(tmp_path), "--compare", "empty",
+                str(tmp_path / "other.sqlite")])
+    assert "No (model, n, backend) was measured in both sweeps" in proc.stdout
