@@ -208,6 +208,43 @@ def _find_resumable(store: ResultStore, spec: str):
     return unfinished[-1]
 
 
+def _open_sweep(args, parser):
+    """Create the sweep in the store (or find the one to resume) and open a session on it.
+
+    Returns (store, config, header, report stem, keys already measured, session number), or
+    None when --resume finds nothing left to do.
+    """
+    # A new sweep's settings are checked before the store is touched: bad input leaves no trace.
+    cfg = None if args.resume else _config_from_args(args, parser)
+    try:
+        store = ResultStore(args.db)
+        store.lock_for_sweep()
+        env_now = environment.collect()
+        if args.resume:
+            found = _find_resumable(store, args.resume)
+            if found is None:
+                print(f"nothing to resume: every sweep in {args.db} is complete "
+                      "(python scripts/report.py --list shows them)")
+                return None
+            cfg = _resumed_config(args, parser, found.config, found.sweep_id)
+            header = store.header(found.sweep_id)
+            stem = args.name or found.name
+            done = store.done_keys(found.sweep_id)
+            changed = environment.differences(header["environment"], env_now)
+            if changed:
+                print(f"warning: the environment changed since sweep {found.sweep_id} started "
+                      f"({'; '.join(changed)}); the report will say so", flush=True)
+        else:
+            header = sweep_header(cfg, env_now)
+            stem = args.name or f"compare-n{'-'.join(map(str, cfg.ns))}-{cfg.cache}-{header['sweep_id']}"
+            done = set()
+            store.create_sweep(header, stem, len(plan(cfg)))
+        session = store.start_session(header["sweep_id"], env_now)
+    except StoreError as err:
+        parser.error(f"--db: {err}")
+    return store, cfg, header, stem, done, session
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -227,38 +264,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nreport: {paths['markdown']}")
         return 0
 
-    # A new sweep's settings are checked before the store is touched: bad input leaves no trace.
-    cfg = None if args.resume else _config_from_args(args, parser)
-    try:
-        store = ResultStore(args.db)
-        store.lock_for_sweep()
-        env_now = environment.collect()
-        if args.resume:
-            found = _find_resumable(store, args.resume)
-            if found is None:
-                print(f"nothing to resume: every sweep in {args.db} is complete "
-                      "(python scripts/report.py --list shows them)")
-                return 0
-            cfg = _resumed_config(args, parser, found.config, found.sweep_id)
-            header = store.header(found.sweep_id)
-            stem = args.name or found.name
-            done = store.done_keys(found.sweep_id)
-            changed = environment.differences(header["environment"], env_now)
-            if changed:
-                print(f"warning: the environment changed since sweep {found.sweep_id} started "
-                      f"({'; '.join(changed)}); the report will say so", flush=True)
-        else:
-            header = sweep_header(cfg, env_now)
-            stem = args.name or f"compare-n{'-'.join(map(str, cfg.ns))}-{cfg.cache}-{header['sweep_id']}"
-            done = set()
-            store.create_sweep(header, stem, len(plan(cfg)))
-        session = store.start_session(header["sweep_id"], env_now)
-    except StoreError as err:
-        parser.error(f"--db: {err}")
-
+    opened = _open_sweep(args, parser)
+    if opened is None:
+        return 0
+    store, cfg, header, stem, done, session = opened
     sweep_id = header["sweep_id"]
     sink = RecordSink(store, header, session, [args.json] if args.json else [])
-    availability = probe_availability(cfg.samplers)
     planned = plan(cfg)
     todo = len([t for t in planned if t.key not in done])
     print(f"samplerbench: sweep {sweep_id}: {len(planned)} measurements ({', '.join(cfg.samplers)}; "
@@ -287,11 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     interrupted = False
     try:
+        availability = probe_availability(cfg.samplers)
         run_sweep(cfg, sink, availability, log_dir=args.out / "logs", on_event=on_event, done=done)
     except KeyboardInterrupt:
         interrupted = True
     total_s = time.perf_counter() - started
-    complete = not interrupted
+    complete = {task.key for task in planned} <= store.done_keys(sweep_id)
     store.finish_session(sweep_id, session, complete=complete, total_s=total_s)
     header = store.header(sweep_id)
     records = store.records(sweep_id)
