@@ -75,6 +75,9 @@ def stan_data(data: dict) -> dict:
     return {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in data.items()}
 
 
+MAX_LISTED = 16
+
+
 def jsonable(kwargs: dict) -> dict:
     """Keyword arguments as JSON-friendly values (arrays and objects become short reprs)."""
     out = {}
@@ -84,7 +87,9 @@ def jsonable(kwargs: dict) -> dict:
         elif isinstance(value, dict):
             out[key] = jsonable(value)
         elif isinstance(value, (list, tuple)) and all(isinstance(v, (int, float, str)) for v in value):
-            out[key] = list(value)
+            # Short lists as they are; data vectors by length only (every run record would
+            # otherwise carry the data set: 4 MB per record at n = 100 000).
+            out[key] = list(value) if len(value) <= MAX_LISTED else f"<list len={len(value)}>"
         elif isinstance(value, Path):
             out[key] = str(value)
         else:

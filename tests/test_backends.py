@@ -40,6 +40,16 @@ def test_backend_runs_or_is_skipped_with_reason(sampler, availability):
     assert record["library_calls"], record
     assert record["chain_method"]
     json.dumps(record)  # the record is plain JSON
+    # ... but not the data set: data vectors appear by length only (records stay small in the store).
+    assert not _long_lists(record["library_calls"]), _long_lists(record["library_calls"])
+
+
+def _long_lists(value, path="") -> list[str]:
+    if isinstance(value, dict):
+        return [hit for key, item in value.items() for hit in _long_lists(item, f"{path}.{key}")]
+    if isinstance(value, list) and len(value) > 16:
+        return [f"{path}: list of {len(value)}"]
+    return []
 
 
 def test_cmdstan_reason_says_how_to_install(availability):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -297,3 +298,19 @@ def test_a_sweep_stopped_before_its_first_record_still_reports(tmp_path):
     proc = run([*REPORT, "--db", str(tmp_path / "store.sqlite"), "--out", str(tmp_path), "--compare", "empty",
                 str(tmp_path / "other.sqlite")])
     assert "No (model, n, backend) was measured in both sweeps" in proc.stdout
+
+
+def test_records_written_by_the_first_version_still_report_and_compare(tmp_path):
+    """tests/fixtures/records-7835fd9.*: JSON-lines records from commit 7835fd9 (before the store)."""
+    records = FIXTURES / "records-7835fd9.runs.jsonl"
+    run([*REPORT, str(records), "--out", str(tmp_path), "--db", str(tmp_path / "unused.sqlite")])
+    markdown = (tmp_path / "records-7835fd9.md").read_text()
+    assert "## linear_regression, n = 2000, cache `cold`" in markdown
+    assert re.search(r"\| numpyro +\| ok \(2/2\)", markdown) and "Gradient floor: 3.56 µs" in markdown
+    assert "samplerbench commit:** 9480065dcdf6" in markdown  # its environment came along
+    shutil.copy(FIXTURES / "store-v1.sqlite", tmp_path / "v1.sqlite")
+    proc = run([*REPORT, "--out", str(tmp_path), "--compare", str(records), str(tmp_path / "v1.sqlite"),
+                "--name", "old-vs-v1"])
+    assert "n = 2000" not in proc.stdout  # different sizes: nothing shared, said plainly
+    assert "No (model, n, backend) was measured in both sweeps" in proc.stdout
+    assert not (tmp_path / "unused.sqlite").exists()  # reading never creates a store
