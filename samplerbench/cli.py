@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import time
@@ -15,7 +14,7 @@ from samplerbench import environment, report
 from samplerbench.orchestrator import (
     CACHE_MODES, RecordSink, SweepConfig, plan, probe_availability, run_sweep, sweep_header,
 )
-from samplerbench.store import DEFAULT_DB, ResultStore, StoreError
+from samplerbench.store import DEFAULT_DB, ResultStore, StoreError, run_key
 
 # Flag -> (SweepConfig field, default). Flags default to None in argparse so that --resume can
 # tell the flags a user typed (which must match the stored sweep) from the ones left out.
@@ -254,9 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_records:
         if not args.from_records.exists():
             parser.error(f"--from-records: no such file {args.from_records}")
-        records = report.load_records(args.from_records)
-        header_path = Path(str(args.from_records).removesuffix(".runs.jsonl") + ".env.json")
-        header = json.loads(header_path.read_text()) if header_path.exists() else {}
+        records, header = report.load_records_file(args.from_records)
         stem = args.name or args.from_records.name.removesuffix(".runs.jsonl")
         same_file = (args.out / f"{stem}.runs.jsonl").resolve() == args.from_records.resolve()
         paths = report.write_report(records, header, args.out, stem, samplers.names(), export_records=not same_file)
@@ -303,10 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         interrupted = True
     total_s = time.perf_counter() - started
-    complete = {task.key for task in planned} <= store.done_keys(sweep_id)
+    records = store.records(sweep_id)
+    complete = {task.key for task in planned} <= {run_key(r) for r in records if not r.get("priming")}
     store.finish_session(sweep_id, session, complete=complete, total_s=total_s)
     header = store.header(sweep_id)
-    records = store.records(sweep_id)
     store.close()
     if interrupted:
         print(f"\ninterrupted: {len(sink.records)} runs finished in this session; every finished run "

@@ -7,7 +7,6 @@ saved ``<stem>.runs.jsonl`` file (its ``<stem>.env.json`` beside it gives the en
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ import pandas as pd
 
 from samplerbench import report
 from samplerbench.environment import differences
-from samplerbench.store import ResultStore, StoreError
+from samplerbench.store import ResultStore
 
 RATIO_METRICS = (
     ("compile_s", "compile s"), ("sampling_s", "sampling s"),
@@ -46,9 +45,8 @@ def load_sweep(spec: str, default_db: Path) -> Sweep:
     """Records and header of the sweep ``spec`` names (see the module docstring)."""
     path, sweep_spec = _split_spec(spec)
     if path is not None and path.name.endswith(".jsonl"):
-        header_path = Path(str(path).removesuffix(".runs.jsonl") + ".env.json")
-        header = json.loads(header_path.read_text()) if header_path.exists() else {}
-        return Sweep(path.name.removesuffix(".runs.jsonl"), report.load_records(path), header)
+        records, header = report.load_records_file(path)
+        return Sweep(path.name.removesuffix(".runs.jsonl"), records, header)
     with ResultStore(path or default_db, create=False) as store:
         info = store.sweep(sweep_spec)
         return Sweep(info.name or info.sweep_id, store.records(info.sweep_id), store.header(info.sweep_id))
@@ -91,13 +89,11 @@ def ratio_frame(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> p
 
 
 def _cell(a, b, ratio, digits) -> str:
-    def fmt(v):
-        return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
-
+    values = f"{report._fmt(a, digits)} → {report._fmt(b, digits)}"
     if isinstance(ratio, float) and math.isnan(ratio):
-        return f"{fmt(a)} → {fmt(b)}"
+        return values
     shown = f"{ratio:.2f}" if ratio >= 0.01 else f"{ratio:.1g}"  # a warm Stan build: 0.001×, not 0.00×
-    return f"{fmt(a)} → {fmt(b)} (**{shown}×**)"
+    return f"{values} (**{shown}×**)"
 
 
 def render_comparison(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> tuple[str, pd.DataFrame]:
@@ -141,5 +137,3 @@ def write_comparison(a: Sweep, b: Sweep, out_dir: Path, stem: str,
     merged.to_csv(paths["csv"], index=False)
     return paths
 
-
-__all__ = ["Sweep", "load_sweep", "ratio_frame", "render_comparison", "write_comparison", "StoreError"]

@@ -133,7 +133,6 @@ def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_
             # otherwise go on computing a run nobody will record.
             _kill_group(proc)
             proc.wait()
-            shutil.rmtree(work_dir, ignore_errors=True)
             raise
         process_s = time.perf_counter() - start
     _kill_group(proc)  # reap helper processes a backend may have left (httpstan's pool)

@@ -18,10 +18,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 import pandas as pd  # noqa: E402
 
-SEGMENTS = (
-    ("compile_s", "compile", "#4c72b0"),
-    ("sampling_s", "sampling", "#dd8452"),
-    ("rest_s", "rest of end-to-end (model build, data transfer, conversion)", "#c7c7c7"),
+SEGMENTS = (  # (legend label, colour), in stacking order: compile, sampling, rest
+    ("compile", "#4c72b0"),
+    ("sampling", "#dd8452"),
+    ("rest of end-to-end (model build, data transfer, conversion)", "#c7c7c7"),
 )
 SCALING_PANELS = (
     ("compile_s", "compile time (s)"),
@@ -75,7 +75,7 @@ def times_plot(table: pd.DataFrame, path: Path, title: str) -> Path:
                 continue
             rest_s = max(e2e_s - compile_s - sampling_s, 0.0) if _finite(e2e_s) else 0.0
             left = 0.0
-            for (key, label, colour), width in zip(SEGMENTS, (compile_s, sampling_s, rest_s)):
+            for (label, colour), width in zip(SEGMENTS, (compile_s, sampling_s, rest_s)):
                 ax.barh(y, width, left=left, color=colour, label=label, height=0.65)
                 left += width
             widest = max(widest, left)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from samplerbench.environment import differences
+
 TIMINGS = ("import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s")
 QUALITY = ("ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_evals", "ess_per_s", "us_per_grad")
 KEYS = ["model", "n", "cache", "sampler"]
@@ -45,6 +47,13 @@ def load_records(path: Path) -> list[dict]:
             if line:
                 records.append(json.loads(line))
     return records
+
+
+def load_records_file(path: Path) -> tuple[list[dict], dict]:
+    """A saved <stem>.runs.jsonl and the header in <stem>.env.json beside it ({} if absent)."""
+    header_path = Path(str(path).removesuffix(".runs.jsonl") + ".env.json")
+    header = json.loads(header_path.read_text()) if header_path.exists() else {}
+    return load_records(path), header
 
 
 def records_frame(records: list[dict]) -> pd.DataFrame:
@@ -278,8 +287,6 @@ CACHE_MEANING = {
 
 def _sweep_status_lines(header: dict, records: list[dict]) -> list[str]:
     """Complete or not, how many sessions, and whether the environment moved between them."""
-    from samplerbench.environment import differences
-
     lines = []
     planned = header.get("planned")
     measured = len([r for r in records if not r.get("priming")])
