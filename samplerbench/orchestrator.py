@@ -190,8 +190,7 @@ class RecordSink:
     def write(self, record: dict) -> None:
         record = {"sweep_id": self.header["sweep_id"], **record}
         self.records.append(record)
-        if self.store is not None:
-            self.store.add_run(self.header["sweep_id"], record, self.session)
+        self.store.add_run(self.header["sweep_id"], record, self.session)
         line = json.dumps(record, default=str) + "\n"
         for path in self.json_paths:
             with open(path, "a") as fh:
