@@ -1,4 +1,11 @@
-"""Sampling quality of one run, from its InferenceData, with ArviZ (outside timed code)."""
+"""Sampling quality of one run, from its InferenceData, with ArviZ (outside timed code).
+
+Gradient counts come from the libraries themselves: the per-iteration leapfrog step counts
+each sampler reports (``n_steps``), for the kept draws and, where the backend exposes them,
+for the warmup iterations. ``us_per_grad`` divides the sampling seconds, which cover warmup
+and draws, by *all* gradients; a backend that cannot expose its warmup gradients gets
+``us_per_grad`` = missing, never a figure with another definition (PROTOCOL).
+"""
 
 from __future__ import annotations
 
@@ -12,29 +19,61 @@ def _group(idata, name):
         return None
 
 
-def _stat_sum(dataset, names) -> int | None:
+def _stat(dataset, names):
     if dataset is None:
         return None
     for name in names:
         if name in dataset:
-            return int(dataset[name].sum())
+            return dataset[name]
     return None
 
 
-def quality(idata, parameters, sampling_s: float | None) -> dict:
+def _sum(values) -> int | None:
+    return None if values is None else int(values.sum())
+
+
+def _max(values) -> float | None:
+    return None if values is None else float(values.max())
+
+
+def settings_seen(idata) -> dict:
+    """What the library really did, to check the settings reached it: draws kept per chain,
+    warmup iterations, deepest tree, longest trajectory, mean acceptance."""
+    posterior = idata["posterior"].to_dataset()
+    stats = _group(idata, "sample_stats")
+    warmup_stats = _group(idata, "warmup_sample_stats")
+    acceptance = _stat(stats, ("acceptance_rate", "mean_tree_accept"))
+    return {
+        "posterior_chains": int(posterior.sizes.get("chain", 0)),
+        "posterior_draws": int(posterior.sizes.get("draw", 0)),
+        "warmup_iterations_seen": int(warmup_stats.sizes.get("draw", 0)) if warmup_stats is not None else None,
+        "tree_depth_max_seen": _max(_stat(stats, ("tree_depth", "depth"))),
+        "warmup_tree_depth_max_seen": _max(_stat(warmup_stats, ("tree_depth", "depth"))),
+        "n_steps_max_seen": _max(_stat(stats, ("n_steps",))),
+        "acceptance_mean": None if acceptance is None else float(acceptance.mean()),
+    }
+
+
+def quality(idata, parameters, sampling_s: float | None, warmup_grad_evals: int | None = None,
+            warmup_iterations: int | None = None) -> dict:
+    """``warmup_grad_evals``/``warmup_iterations``: counted by the backend where the
+    InferenceData has no warmup sample stats (the JAX rows)."""
     import arviz_stats
 
     summary = arviz_stats.summary(idata, var_names=list(parameters), round_to="none")
     stats = _group(idata, "sample_stats")
-    warmup_stats = _group(idata, "warmup_sample_stats")
-    grad_evals = _stat_sum(stats, ("n_steps",))
+    grad_evals = _sum(_stat(stats, ("n_steps",)))
+    if warmup_grad_evals is None:
+        warmup_grad_evals = _sum(_stat(_group(idata, "warmup_sample_stats"), ("n_steps",)))
+    total = grad_evals + warmup_grad_evals if grad_evals is not None and warmup_grad_evals is not None else None
     result = {
         "ess_bulk_min": float(summary["ess_bulk"].min()),
         "ess_tail_min": float(summary["ess_tail"].min()),
         "rhat_max": float(summary["r_hat"].max()),
-        "divergences": _stat_sum(stats, ("diverging",)),
+        "divergences": _sum(_stat(stats, ("diverging",))),
         "grad_evals": grad_evals,
-        "grad_evals_warmup": _stat_sum(warmup_stats, ("n_steps",)),
+        "grad_evals_warmup": warmup_grad_evals,
+        "grad_evals_total": total,
         "posterior": {
             str(param): {
                 "mean": float(row["mean"]),
@@ -43,11 +82,16 @@ def quality(idata, parameters, sampling_s: float | None) -> dict:
             }
             for param, row in summary.iterrows()
         },
+        **settings_seen(idata),
     }
+    if result["warmup_iterations_seen"] is None:
+        result["warmup_iterations_seen"] = warmup_iterations
     if sampling_s and sampling_s > 0:
         result["ess_per_s"] = result["ess_bulk_min"] / sampling_s
-        if grad_evals:
-            result["us_per_grad"] = sampling_s / grad_evals * 1e6
-    for key in ("ess_per_s", "us_per_grad"):
+        if total:
+            result["us_per_grad"] = sampling_s / total * 1e6
+    if total:
+        result["ess_per_1k_grad"] = result["ess_bulk_min"] / total * 1000
+    for key in ("ess_per_s", "us_per_grad", "ess_per_1k_grad"):
         result.setdefault(key, math.nan)
     return result

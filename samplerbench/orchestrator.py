@@ -25,8 +25,8 @@ from samplerbench.environment import REPO_ROOT
 
 CACHE_MODES = ("cold", "warm")
 TIMING_FIELDS = ("import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s")
-FLOOR = "gradient-floor"  # pseudo-sampler name of the JAX value-and-grad floor measurement
-FLOOR_NEEDS = "numpyro"  # the floor runs the model's NumPyro version
+FLOOR = "gradient-floor"  # pseudo-sampler name of the gradient floor measurement
+FLOOR_NEEDS = ("numpyro", "pymc")  # the floor times the NumPyro and the PyMC version; one suffices
 
 
 @dataclass
@@ -51,10 +51,14 @@ def worker_env(base: dict, cache_dir: Path, cache: str, chains: int) -> dict:
     env = dict(base)
     flags = [f for f in env.get("XLA_FLAGS", "").split() if "xla_force_host_platform_device_count" not in f]
     env["XLA_FLAGS"] = " ".join([*flags, f"--xla_force_host_platform_device_count={chains}"])
+    # float64 and CPU whatever the user's environment says (PROTOCOL): PYTENSOR_FLAGS override
+    # .pytensorrc, later entries override earlier ones; the worker records what it really used.
     env["JAX_ENABLE_X64"] = "1"
-    env["JAX_PLATFORMS"] = env.get("JAX_PLATFORMS", "cpu")
-    pytensor_flags = [f for f in env.get("PYTENSOR_FLAGS", "").split(",") if f and not f.startswith("base_compiledir=")]
-    env["PYTENSOR_FLAGS"] = ",".join([*pytensor_flags, f"base_compiledir={cache_dir / 'pytensor'}"])
+    env["JAX_PLATFORMS"] = "cpu"
+    pytensor_flags = [f for f in env.get("PYTENSOR_FLAGS", "").split(",")
+                      if f and not f.startswith(("base_compiledir=", "floatX="))]
+    env["PYTENSOR_FLAGS"] = ",".join([*pytensor_flags, "floatX=float64",
+                                      f"base_compiledir={cache_dir / 'pytensor'}"])
     env["XDG_CACHE_HOME"] = str(cache_dir / "xdg")  # httpstan's model cache
     env["NUMBA_CACHE_DIR"] = str(cache_dir / "numba")
     if cache == "warm":
@@ -215,14 +219,16 @@ class PlannedRun:
 
 
 def plan(cfg: SweepConfig) -> list[PlannedRun]:
-    """Every measurement of the sweep, in the order they are taken."""
+    """Every measurement of the sweep, in the order they are taken: per model and n the
+    floor, then the runs round-robin over backends (run 1 of every backend, then run 2, ...),
+    so a burst of background load is spread over the backends instead of falling on one."""
     tasks = []
     for model in cfg.models:
         for n in cfg.ns:
             if cfg.gradient_floor:
                 tasks.append(PlannedRun(model, n, FLOOR, 1, "gradient_floor"))
-            for sampler in cfg.samplers:
-                tasks += [PlannedRun(model, n, sampler, run) for run in range(1, cfg.runs + 1)]
+            for run in range(1, cfg.runs + 1):
+                tasks += [PlannedRun(model, n, sampler, run) for sampler in cfg.samplers]
     return tasks
 
 
@@ -245,9 +251,10 @@ def run_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, str | 
         for index, task in enumerate(todo):
             progress = {"model": task.model, "sampler": task.sampler, "n": task.n, "run": task.run,
                         "done": index, "total": len(todo)}
-            needs = FLOOR_NEEDS if task.kind == "gradient_floor" else task.sampler
-            if availability.get(needs):
-                record = _skipped(task, cfg, availability[needs])
+            needs = FLOOR_NEEDS if task.kind == "gradient_floor" else (task.sampler,)
+            reasons = [availability.get(name) for name in needs]
+            if all(reasons):
+                record = _skipped(task, cfg, "; ".join(dict.fromkeys(reasons)))
                 sink.write(record)
                 on_event("record", {**progress, "record": record})
                 continue

@@ -15,7 +15,8 @@ import pandas as pd
 from samplerbench.environment import differences
 
 TIMINGS = ("import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s")
-QUALITY = ("ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_evals", "ess_per_s", "us_per_grad")
+QUALITY = ("ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_evals", "grad_evals_warmup",
+           "grad_evals_total", "ess_per_s", "us_per_grad", "ess_per_1k_grad")
 KEYS = ["model", "n", "cache", "sampler"]
 
 # Quality warnings that matter: any divergence, R-hat above 1.01, bulk ESS below 400.
@@ -32,8 +33,10 @@ COLUMN_MEANINGS = {
     "process_s": "the orchestrator spawns the worker process until it exits",
     "ess_bulk_min": "smallest bulk effective sample size over the parameters",
     "ess_per_s": "ess_bulk_min / sampling_s",
-    "us_per_grad": "sampling_s / gradient evaluations (leapfrog steps of the kept draws, summed over chains), in µs",
-    "× floor": "us_per_grad × parallel chains / the gradient floor: how many times the bare compiled log-density gradient each gradient costs inside the sampler (warmup included in sampling_s, see README)",
+    "grad_evals_total": "gradient evaluations of warmup + draws: the leapfrog steps the library reports per iteration, summed over iterations and chains",
+    "us_per_grad": "sampling_s / grad_evals_total, in µs (sampling_s covers warmup and draws, so all their gradients count); missing for a backend that does not expose its warmup gradients",
+    "ess_per_1k_grad": "ess_bulk_min per 1000 gradient evaluations (warmup + draws): sampling efficiency independent of the machine's speed",
+    "× floor": "us_per_grad × parallel chains / the gradient floor (the fastest bare compiled value-and-gradient of the log density over the languages timed): how many times that cost each gradient costs inside the sampler; below 1 the backend computes gradients faster than any gradient timed alone",
     "warnings": f"runs with divergences, R-hat > {RHAT_LIMIT} or bulk ESS < {ESS_LIMIT}",
     "agreement": f"posterior means agree with the other backends within {AGREEMENT_MCSE:g} combined MCSE",
 }
@@ -57,8 +60,13 @@ def load_records_file(path: Path) -> tuple[list[dict], dict]:
 
 
 def records_frame(records: list[dict]) -> pd.DataFrame:
-    """One row per timed run (priming runs of warm mode and gradient floors are left out)."""
+    """One row per timed run (priming runs of warm mode and gradient floors are left out).
+
+    Records written before warmup gradients were counted (no ``grad_evals_total``) divided
+    by the kept draws' gradients only: their ``us_per_grad`` had another meaning and is
+    dropped rather than shown under the new name."""
     rows = [r for r in records if not r.get("priming") and r.get("kind", "run") == "run"]
+    rows = [r if "grad_evals_total" in r else {**r, "us_per_grad": None} for r in rows]
     frame = pd.DataFrame(rows)
     for column in (*KEYS, "run", "status", "reason", *TIMINGS, *QUALITY):
         if column not in frame.columns:
@@ -67,13 +75,37 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
 
 
 def gradient_floors(records: list[dict]) -> dict[tuple, float]:
-    """(model, n) -> best measured µs per compiled JAX value-and-gradient."""
+    """(model, n) -> the floor: best measured µs per compiled value-and-gradient, any language."""
     floors: dict[tuple, float] = {}
     for r in records:
         if r.get("kind") == "gradient_floor" and r.get("status") == "ok" and r.get("floor_us_per_grad"):
             key = (r["model"], r["n"])
             floors[key] = min(floors.get(key, math.inf), float(r["floor_us_per_grad"]))
     return floors
+
+
+def floor_sentence(records: list[dict], model: str, n: int) -> str:
+    """Each language's floor for (model, n), the fastest first named; '' if none measured."""
+    per_language: dict[str, float] = {}
+    missing: dict[str, str] = {}
+    for r in records:
+        if (r.get("kind") == "gradient_floor" and r.get("status") == "ok" and r.get("model") == model
+                and r.get("n") == n):
+            # Records from before the floor had several languages timed JAX only.
+            for language, floor in (r.get("floors") or {"jax": {"us_per_grad": r.get("floor_us_per_grad")}}).items():
+                if floor.get("us_per_grad"):
+                    per_language[language] = min(per_language.get(language, math.inf), float(floor["us_per_grad"]))
+                else:
+                    missing[language] = floor.get("reason", "not measured")
+    if not per_language:
+        return ""
+    fastest = min(per_language, key=per_language.get)
+    timed = ", ".join(f"{language} {us:.2f} µs" for language, us in sorted(per_language.items(), key=lambda kv: kv[1]))
+    text = (f"Gradient floor: {per_language[fastest]:.2f} µs ({fastest}), the fastest bare compiled "
+            f"value-and-gradient of the log density on one core, timed in a compiled loop: {timed}")
+    if missing:
+        text += "; not timed: " + "; ".join(f"{language} ({reason})" for language, reason in missing.items())
+    return text + ". The `× floor` columns compare against it."
 
 
 
@@ -251,9 +283,13 @@ def quality_table(table: pd.DataFrame) -> pd.DataFrame:
         "ESS tail min": [_fmt(v, 0) for v in table["ess_tail_min_median"]],
         "R-hat max": [_fmt(v, 3) for v in table["rhat_max_median"]],
         "divergences": [_fmt(v, 0) for v in table["divergences_median"]],
-        "gradient evals": [_fmt(v, 0) for v in table["grad_evals_median"]],
+        "gradient evals (warmup + draws)": [
+            "–" if d != d else (f"{_fmt(w, 0)} + {_fmt(d, 0)}" if w == w else f"? + {_fmt(d, 0)}")
+            for w, d in zip(table["grad_evals_warmup_median"], table["grad_evals_median"])
+        ],
         "µs / gradient": [_fmt(v, 1) for v in table["us_per_grad_median"]],
-        "× floor": [_fmt(v, 1) for v in table["overhead_x_floor"]],
+        "× floor": [_fmt(v, 2) if v == v and v < 1 else _fmt(v, 1) for v in table["overhead_x_floor"]],
+        "ESS / 1k grad": [_fmt(v, 1) for v in table["ess_per_1k_grad_median"]],
         "warnings": [w or "–" for w in table["warnings"]],
         "agreement": ["–" if s == "skipped" or ok == 0 else ("DISAGREES " + d if d else "agrees")
                       for s, ok, d in zip(table["status"], table["ok"], table["disagreement"])],
@@ -381,9 +417,7 @@ def render_markdown(records: list[dict], header: dict, sampler_order: list[str] 
         part = part.reset_index(drop=True)
         lines += [f"## {model}, n = {n}, cache `{cache}`", "",
                   f"Cache `{cache}`: {CACHE_MEANING.get(cache, '')}.", "",
-                  *([f"Gradient floor: {floors[(model, n)]:.2f} µs per compiled JAX value-and-gradient "
-                     f"of the log density, one core (the `× floor` columns compare against it).", ""]
-                    if (model, n) in floors else []),
+                  *([floor_sentence(records, model, n), ""] if (model, n) in floors else []),
                   "Headline: minimum over runs (as in the reference table) and the median.", "",
                   headline_table(part).to_markdown(index=False), "",
                   "All timings, min / median / max over the ok runs:", "",
@@ -398,6 +432,16 @@ def render_markdown(records: list[dict], header: dict, sampler_order: list[str] 
         if overhead.notna().any():
             lines += [f"Harness overhead per run (process − import − end-to-end − diagnostics): "
                       f"median {overhead.median():.2f} s, max {overhead.max():.2f} s.", ""]
+        below_floor = part[(part["status"] == "ok") & (part["overhead_x_floor"] < 1)]
+        for _, row in below_floor.iterrows():
+            lines += [f"**{row['sampler']}** spends {row['overhead_x_floor']:.2f}× the floor per gradient: it "
+                      "computes gradients faster than any compiled gradient timed alone here (the floor "
+                      "is not a lower bound for it).", ""]
+        no_warmup = part[(part["ok"] > 0) & part["us_per_grad_median"].isna() & part["grad_evals_median"].notna()]
+        if not no_warmup.empty:
+            lines += ["Warmup gradients not exposed by " + ", ".join(f"**{s}**" for s in no_warmup["sampler"])
+                      + ": µs / gradient, × floor and ESS / 1k grad are missing for them (a figure from the kept "
+                      "draws alone would mean something else).", ""]
         problems = part[part["status"] != "ok"]
         if not problems.empty:
             lines.append("Not measured, or not to be trusted:")

@@ -4,7 +4,13 @@ Libraries interleave compilation with sampling (JAX compiles at first call, PyMC
 PyTensor functions inside ``pm.sample``). A ``RunClock`` therefore collects *compile
 intervals* from every source we can see (wrapped compile functions, JAX's own compile
 events) and one *sampling window*; ``sampling_s`` is the window minus the compile time
-inside it. Intervals are merged before summing, so nested compile events count once.
+(and the excluded output building) inside it. Intervals are merged before summing, so nested
+compile events count once.
+
+JAX dispatches device work asynchronously: a compile that happens while dispatched chains are
+still running overlaps sampling and is *not* subtracted (PROTOCOL). ``device_busy`` intervals
+record when dispatched work may have been running; only the parts of compile intervals outside
+them are subtracted.
 """
 
 from __future__ import annotations
@@ -28,6 +34,17 @@ def merged(intervals: list[Interval]) -> list[Interval]:
     return [(s, e) for s, e in out]
 
 
+def intersection(a: list[Interval], b: list[Interval]) -> list[Interval]:
+    """The parts of the union of ``a`` that also lie in the union of ``b``."""
+    out = []
+    for s1, e1 in merged(a):
+        for s2, e2 in merged(b):
+            lo, hi = max(s1, s2), min(e1, e2)
+            if hi > lo:
+                out.append((lo, hi))
+    return out
+
+
 def covered_s(intervals: list[Interval], start: float, end: float) -> float:
     """Seconds of [start, end] covered by the union of ``intervals``."""
     total = 0.0
@@ -45,6 +62,11 @@ class RunClock:
         # Work inside the sampling call that is neither compilation nor sampling
         # (e.g. PyMC's conversion of the trace to InferenceData).
         self.excluded_intervals: list[Interval] = []
+        # From the moment a call returned with device work still running (JAX's asynchronous
+        # dispatch) until we blocked on its result: compiles in here overlap sampling.
+        self.device_busy_intervals: list[Interval] = []
+        self._rest_excluded_from: float | None = None
+        self._dispatched_at: float | None = None
         self.jax_compile_events = 0
 
     @contextmanager
@@ -59,14 +81,37 @@ class RunClock:
     def sampling(self) -> Iterator[None]:
         """Time the sampling call; the caller must block on device work inside it."""
         start = time.perf_counter()
+        self._rest_excluded_from = None
         try:
             yield
         finally:
-            self.sampling_window = (start, time.perf_counter())
+            end = time.perf_counter()
+            self.sampling_window = (start, end)
+            if self._rest_excluded_from is not None:
+                self.excluded_intervals.append((self._rest_excluded_from, end))
+
+    def rest_of_window_is_output(self) -> None:
+        """From now until the sampling window closes the library only builds its output
+        (e.g. PyStan fetching and parsing the chains' output once all chains are done)."""
+        if self._rest_excluded_from is None:
+            self._rest_excluded_from = time.perf_counter()
+
+    def device_dispatched(self) -> None:
+        """A call has just returned with device work still running (JAX async dispatch)."""
+        if self._dispatched_at is None:
+            self._dispatched_at = time.perf_counter()
+
+    def blocked(self, result, block) -> None:
+        """Block on asynchronously dispatched ``result``. From the dispatch (noted by
+        ``device_dispatched``, else now) until the block returns, device work may run."""
+        dispatched = self._dispatched_at if self._dispatched_at is not None else time.perf_counter()
+        block(result)
+        self.device_busy_intervals.append((dispatched, time.perf_counter()))
+        self._dispatched_at = None
 
     @staticmethod
     @contextmanager
-    def _wrapped(owner, attr: str, make_wrapper) -> Iterator[None]:
+    def wrapped(owner, attr: str, make_wrapper) -> Iterator[None]:
         """Replace ``owner.attr`` by ``make_wrapper(original)`` while the block runs."""
         original = getattr(owner, attr)
         setattr(owner, attr, make_wrapper(original))
@@ -85,7 +130,7 @@ class RunClock:
 
             return timed
 
-        return self._wrapped(owner, attr, make_wrapper)
+        return self.wrapped(owner, attr, make_wrapper)
 
     def excluded_calls(self, owner, attr: str):
         """Keep every call of ``owner.attr`` out of the sampling time."""
@@ -100,13 +145,14 @@ class RunClock:
 
             return timed
 
-        return self._wrapped(owner, attr, make_wrapper)
+        return self.wrapped(owner, attr, make_wrapper)
 
     def sampling_calls(self, owner, attr: str, block=None):
         """Make the (single) call of ``owner.attr`` the sampling window.
 
-        ``block`` is applied to the call's result before the clock stops (for JAX:
-        ``jax.block_until_ready``), because JAX returns before the device work is done.
+        ``block(result, args)`` is applied before the clock stops (for JAX:
+        ``jax.block_until_ready``), because JAX returns before the device work is done; ``args``
+        are the call's positional arguments (``self`` first for a method).
         """
 
         def make_wrapper(original):
@@ -114,12 +160,12 @@ class RunClock:
                 with self.sampling():
                     result = original(*args, **kwargs)
                     if block is not None:
-                        block(result)
+                        self.blocked(result, lambda out: block(out, args))
                 return result
 
             return timed
 
-        return self._wrapped(owner, attr, make_wrapper)
+        return self.wrapped(owner, attr, make_wrapper)
 
     def listen_to_jax(self) -> None:
         """Record JAX tracing, lowering and XLA compile events as compile intervals."""
@@ -136,9 +182,27 @@ class RunClock:
     def compile_s(self, start: float, end: float) -> float:
         return covered_s(self.compile_intervals, start, end)
 
+    def window_breakdown(self) -> dict:
+        """How the sampling window splits, recorded with every run so the split can be audited:
+        compile and output building inside the window (subtracted), and the part of them that
+        overlapped dispatched device work (not subtracted)."""
+        if self.sampling_window is None:
+            return {}
+        start, end = self.sampling_window
+        return {
+            "sampling_window_s": end - start,
+            "window_compile_s": covered_s(self.compile_intervals, start, end),
+            "window_output_s": covered_s(self.excluded_intervals, start, end),
+            "window_overlapping_device_s": covered_s(
+                intersection(self.compile_intervals + self.excluded_intervals, self.device_busy_intervals), start, end),
+        }
+
     def sampling_s(self) -> float | None:
+        """The window minus compile and output-building intervals inside it, except where
+        those overlapped dispatched device work (then the chains were sampling meanwhile)."""
         if self.sampling_window is None:
             return None
         start, end = self.sampling_window
         not_sampling = self.compile_intervals + self.excluded_intervals
-        return (end - start) - covered_s(not_sampling, start, end)
+        overlapping = intersection(not_sampling, self.device_busy_intervals)
+        return (end - start) - covered_s(not_sampling, start, end) + covered_s(overlapping, start, end)

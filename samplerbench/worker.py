@@ -39,6 +39,29 @@ def _last_line(err: BaseException) -> str:
     return text.splitlines()[-1] if text else type(err).__name__
 
 
+# Libraries whose import inside end-to-end would be import time counted as compile or sampling.
+WATCHED_LIBRARIES = ("pymc", "pytensor", "numba", "llvmlite", "jax", "jaxlib", "numpyro", "blackjax",
+                     "nutpie", "stan", "httpstan", "cmdstanpy", "scipy", "arviz_base", "xarray")
+
+
+def _imported_libraries(new_modules: set[str]) -> list[str]:
+    """Modules of the watched libraries first imported during end-to-end (should be none)."""
+    return sorted(m for m in new_modules if m.split(".")[0] in WATCHED_LIBRARIES)
+
+
+def _numerics_used(idata) -> dict:
+    """What the worker really computed with: dtype of the draws, JAX's backend, PyTensor's floatX."""
+    out = {"draws_dtype": None, "jax_backend": None, "pytensor_floatx": None}
+    posterior = idata["posterior"].to_dataset()
+    dtypes = sorted({str(posterior[name].dtype) for name in posterior.data_vars if posterior[name].dtype.kind == "f"})
+    out["draws_dtype"] = ",".join(dtypes) or None
+    if "jax" in sys.modules:
+        out["jax_backend"] = sys.modules["jax"].default_backend()
+    if "pytensor" in sys.modules:
+        out["pytensor_floatx"] = sys.modules["pytensor"].config.floatX
+    return out
+
+
 def measure(config: dict, record: dict) -> None:
     """Fill ``record`` step by step, so a crash keeps the timings already taken."""
     import models
@@ -54,9 +77,13 @@ def measure(config: dict, record: dict) -> None:
         record.update(status="skipped", reason=reason)
         return
 
+    # import_s is the backend's imports only: the availability check and the version lookups
+    # above are the harness's (they count in harness_overhead_s).
+    import_start = time.perf_counter()
     backend.import_libraries()
     import_done = time.perf_counter()
-    record["import_s"] = import_done - PROCESS_WORK_START
+    record["import_s"] = import_done - import_start
+    modules_before = set(sys.modules)
 
     data = spec.generate_data(config["n"])
     settings = samplers.RunSettings(**config["settings"])
@@ -69,15 +96,19 @@ def measure(config: dict, record: dict) -> None:
     record["end_to_end_s"] = e2e_end - e2e_start
     record["compile_s"] = clock.compile_s(e2e_start, e2e_end)
     record["sampling_s"] = clock.sampling_s()
+    record.update(clock.window_breakdown())
     record["backend_sampling_s"] = output.backend_sampling_s
     record["library_calls"] = output.library_calls
     record["chain_method"] = output.chain_method
     record["notes"] = output.notes
+    record["imported_during_run"] = _imported_libraries(set(sys.modules) - modules_before)
+    record.update(_numerics_used(output.idata))
 
     from samplerbench.diagnostics import quality
 
     diag_start = time.perf_counter()
-    record.update(quality(output.idata, spec.parameters, record["sampling_s"]))
+    record.update(quality(output.idata, spec.parameters, record["sampling_s"],
+                          output.warmup_grad_evals, output.warmup_iterations))
     record["diagnostics_s"] = time.perf_counter() - diag_start
     record["status"] = "ok"
 
@@ -87,7 +118,7 @@ def measure_floor(config: dict, record: dict) -> None:
     from samplerbench import floor
 
     spec = models.get(config["model"])
-    record["versions"] = _versions(("jax", "jaxlib", "numpyro"))
+    record["versions"] = _versions(("jax", "jaxlib", "numpyro", "pymc", "pytensor", "numba"))
     record.update(floor.measure(spec, spec.generate_data(config["n"]), seed=config["settings"]["seed"]))
     record["status"] = "ok"
 

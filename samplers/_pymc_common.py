@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from contextlib import ExitStack, contextmanager
 
+# PyTensor 3 links with numba and imports its numba backend at the first compile: import it in
+# the import phase, or the first compile inside end-to-end pays for the import.
+PYMC_IMPORTS = ("pytensor.link.numba.linker", "pytensor.link.numba.dispatch", "pymc.printing")
+
 
 @contextmanager
 def pytensor_compiles_are_compile_time(clock):

@@ -44,12 +44,19 @@ class SamplerOutput:
     notes: list[str] = field(default_factory=list)
     # The library's own idea of sampling time, where it reports one (for cross-checking).
     backend_sampling_s: float | None = None
+    # Leapfrog steps of the warmup iterations summed over chains, counted by the library, for
+    # backends whose InferenceData has no warmup sample stats (the JAX rows); else None.
+    warmup_grad_evals: int | None = None
+    warmup_iterations: int | None = None  # warmup iterations per chain those steps came from
 
 
 class Backend:
     name: ClassVar[str]
     language: ClassVar[str]  # which model version it runs: "stan", "pymc" or "numpyro"
     packages: ClassVar[tuple[str, ...]]  # import names that must be present
+    # Further modules the run would otherwise import lazily inside the timed end-to-end
+    # (``pymc.sampling.jax``, PyTensor's numba backend): imported in the import phase.
+    import_modules: ClassVar[tuple[str, ...]] = ()
     distributions: ClassVar[tuple[str, ...]]  # PyPI names whose versions are recorded
     install_hint: ClassVar[str]
     description: ClassVar[str]
@@ -62,8 +69,9 @@ class Backend:
         return None
 
     def import_libraries(self) -> None:
-        for package in self.packages:
-            importlib.import_module(package)
+        """Everything the run needs, so that ``import_s`` holds all importing (PROTOCOL)."""
+        for module in (*self.packages, *self.import_modules):
+            importlib.import_module(module)
         importlib.import_module("arviz_base")  # every backend hands back ArviZ data
 
     def run(self, model, data: dict, settings: RunSettings, clock) -> SamplerOutput:

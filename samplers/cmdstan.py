@@ -59,12 +59,13 @@ class CmdStanBackend(Backend):
             adapt_delta=settings.target_accept,
             max_treedepth=settings.max_treedepth,
             seed=settings.seed,
+            save_warmup=True,  # the warmup draws' n_leapfrog__ are the warmup gradients
             show_progress=False,
             output_dir=str(Path(settings.work_dir, "cmdstan_output")),
         )
         with clock.sampling():
             fit = stan_model.sample(**sample_kwargs)
-        idata = arviz_base.from_cmdstanpy(posterior=fit)
+        idata = arviz_base.from_cmdstanpy(posterior=fit, save_warmup=True)
         return SamplerOutput(
             idata=idata,
             library_calls={"cmdstanpy.CmdStanModel": jsonable(model_kwargs), "CmdStanModel.sample": jsonable(sample_kwargs)},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from samplers._numpyro_run import WarmupCount, mcmc_run_is_the_sampling_window
 from samplers.base import Backend, SamplerOutput, jsonable
 
 
@@ -33,10 +34,11 @@ class NumPyroBackend(Backend):
         run_kwargs = dict(extra_fields=("num_steps", "diverging", "energy", "accept_prob"))
         mcmc = MCMC(NUTS(model.numpyro_model(), **nuts_kwargs), **mcmc_kwargs)
         # MCMC.run traces and compiles, then samples, and returns before the device is done:
-        # JAX's compile events are subtracted and the clock stops after block_until_ready.
-        with clock.sampling():
+        # the window is MCMC.run until block_until_ready, minus JAX's compile events before
+        # the chains were dispatched (the same window as pymc-numpyro's, see _numpyro_run).
+        warmup = WarmupCount()
+        with mcmc_run_is_the_sampling_window(clock, warmup):
             mcmc.run(jax.random.PRNGKey(settings.seed), data, **run_kwargs)
-            jax.block_until_ready(mcmc.get_samples(group_by_chain=True))
         idata = arviz_base.from_numpyro(mcmc, log_likelihood=False)
         notes = [f"JAX compile events seen: {clock.jax_compile_events}"]
         if chain_method != "parallel":
@@ -50,4 +52,6 @@ class NumPyroBackend(Backend):
             },
             chain_method=chain_method,
             notes=notes,
+            warmup_grad_evals=warmup.grad_evals,
+            warmup_iterations=warmup.iterations,
         )

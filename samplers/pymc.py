@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from samplers._pymc_common import pytensor_compiles_are_compile_time, reported_sampling_time, sample_kwargs
+from samplers._pymc_common import (
+    PYMC_IMPORTS,
+    pytensor_compiles_are_compile_time,
+    reported_sampling_time,
+    sample_kwargs,
+)
 from samplers.base import Backend, SamplerOutput, jsonable
 
 
@@ -13,6 +18,7 @@ class PyMCBackend(Backend):
     distributions = ("pymc", "pytensor")
     install_hint = "pip install pymc"
     description = "PyMC's own NUTS, chains in worker processes"
+    import_modules = (*PYMC_IMPORTS, "pymc.sampling.mcmc")
 
     def run(self, model, data, settings, clock):
         import pymc as pm
@@ -23,7 +29,11 @@ class PyMCBackend(Backend):
             settings,
             nuts_sampler="pymc",
             cores=settings.parallel_chains,
-            nuts={"max_treedepth": settings.max_treedepth},
+            # PyMC caps the depth at early_max_treedepth (default 8) for its first 200 tuning
+            # steps; every other backend uses the run's max tree depth throughout.
+            nuts={"max_treedepth": settings.max_treedepth, "early_max_treedepth": settings.max_treedepth},
+            # Keep the tuning iterations' sample stats: their n_steps are the warmup gradients.
+            discard_tuned_samples=False,
         )
         # The sampling window is PyMC's own chain loop (_mp_sample, or _sample_many when
         # chains run in one process): the same span as PyMC's ``sampling_time``, after

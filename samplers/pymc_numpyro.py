@@ -1,5 +1,10 @@
-"""PyMC model, NumPyro's NUTS (``pm.sample(nuts_sampler="numpyro")``)."""
+"""PyMC model, NumPyro's NUTS (``pm.sample(nuts_sampler="numpyro")``).
 
+The sampling window is NumPyro's ``MCMC.run`` (see samplers/_numpyro_run.py), exactly as for
+the native ``numpyro`` row: PyMC's copying of draws and stats afterwards is not sampling.
+"""
+
+from samplers._numpyro_run import mcmc_run_is_the_sampling_window
 from samplers._pymc_jax import PyMCJaxBackend
 
 
@@ -10,5 +15,8 @@ class PyMCNumPyroBackend(PyMCJaxBackend):
     install_hint = "pip install pymc numpyro"
     description = "PyMC model, NumPyro NUTS via pm.sample"
     nuts_sampler = "numpyro"
-    sampler_function = "_sample_numpyro_nuts"
     max_treedepth_kwarg = "max_tree_depth"
+    import_modules = (*PyMCJaxBackend.import_modules, "numpyro.infer")
+
+    def sampling_window(self, clock, warmup):
+        return mcmc_run_is_the_sampling_window(clock, warmup)

@@ -16,6 +16,7 @@ class PyStanBackend(Backend):
     def run(self, model, data, settings, clock):
         import arviz_base
         import stan
+        import stan.common
 
         build_kwargs = dict(data=stan_data(data), random_seed=settings.seed)
         # stan.build compiles (or loads from httpstan's cache, see --cache) the model; the
@@ -28,12 +29,30 @@ class PyStanBackend(Backend):
             num_samples=settings.draws,
             delta=settings.target_accept,
             max_depth=settings.max_treedepth,
+            save_warmup=True,  # the warmup draws' n_leapfrog__ are the warmup gradients
         )
-        with clock.sampling():
+        # PyStan polls httpstan every 50 ms until every chain is done, then fetches and parses
+        # the chains' output: from the first fetch of a fit (not an operation) on, it builds
+        # output, which stays out of sampling_s as for every backend. The polling interval
+        # itself (up to 50 ms after the last chain finished) cannot be separated and stays in.
+        with clock.sampling(), clock.wrapped(stan.common.HttpstanClient, "get", self._output_fetch_marker(clock)):
             fit = posterior.sample(**sample_kwargs)
-        idata = arviz_base.from_pystan(posterior=fit, posterior_model=posterior)
+        idata = arviz_base.from_pystan(posterior=fit, posterior_model=posterior, save_warmup=True)
         return SamplerOutput(
             idata=idata,
             library_calls={"stan.build": jsonable(build_kwargs), "Model.sample": jsonable(sample_kwargs)},
             chain_method="httpstan process pool (one process per core)",
+            notes=["sampling_s ends when PyStan's 50 ms poll sees the last chain done; fetching and parsing the output is left out"],
         )
+
+    @staticmethod
+    def _output_fetch_marker(clock):
+        def make_wrapper(original):
+            async def get(self, path, *args, **kwargs):
+                if not path.lstrip("/").startswith("operations/"):
+                    clock.rest_of_window_is_output()
+                return await original(self, path, *args, **kwargs)
+
+            return get
+
+        return make_wrapper

@@ -18,17 +18,25 @@ def test_gradient_floor_is_measured():
     record = tiny_run(FLOOR, n=2000, kind="gradient_floor")
     assert record["status"] == "ok", record.get("reason")
     assert 0 < record["floor_us_per_grad"] < 10_000
-    assert "value_and_grad" in record["floor_method"]
+    floors = record["floors"]
+    # Every language with a direct in-process call is timed, each listed; the floor is the fastest.
+    assert "value_and_grad" in floors["jax"]["method"] and "scan" in floors["pytensor"]["method"]
+    timed = {k: v["us_per_grad"] for k, v in floors.items() if v["us_per_grad"]}
+    assert set(timed) == {"jax", "pytensor"}
+    assert record["floor_us_per_grad"] == min(timed.values())
+    assert record["floor_language"] == min(timed, key=timed.get)
+    assert "not installed" in floors["stan"]["reason"] or "HTTP" in floors["stan"]["reason"]
 
 
 def test_quality_fields_and_overhead_ratio():
     records = [tiny_run("numpyro"), tiny_run(FLOOR, kind="gradient_floor")]
     run = records[0]
     for field in ("ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_evals",
-                  "ess_per_s", "us_per_grad"):
+                  "grad_evals_warmup", "grad_evals_total", "ess_per_s", "us_per_grad", "ess_per_1k_grad"):
         assert run[field] is not None, field
     assert run["ess_per_s"] == run["ess_bulk_min"] / run["sampling_s"]
-    assert abs(run["us_per_grad"] - run["sampling_s"] / run["grad_evals"] * 1e6) < 1e-6
+    assert abs(run["us_per_grad"] - run["sampling_s"] / run["grad_evals_total"] * 1e6) < 1e-6
+    assert abs(run["ess_per_1k_grad"] - run["ess_bulk_min"] / run["grad_evals_total"] * 1000) < 1e-9
     for stats in run["posterior"].values():
         assert stats["mcse_mean"] > 0 and stats["sd"] > 0
     row = _aggregate(records).loc["numpyro"]
