@@ -76,8 +76,10 @@ def test_settings_reach_the_library(sampler, availability):
     for depth in (low["tree_depth_max_seen"], low["warmup_tree_depth_max_seen"]):
         assert depth is None or depth <= 3, depth
     assert high["n_steps_max_seen"] > 2**3  # the cap was the setting, not the posterior
-    assert high["acceptance_mean"] > low["acceptance_mean"], (low["acceptance_mean"], high["acceptance_mean"])
-    assert high["acceptance_mean"] > 0.85 and low["acceptance_mean"] < 0.85
+    # Target acceptance 0.6 against 0.95: step-size adaptation really aimed at each (tiny runs
+    # adapt briefly and overshoot low targets, hence the wide band for 0.6).
+    assert high["acceptance_mean"] > low["acceptance_mean"] + 0.05, (low["acceptance_mean"], high["acceptance_mean"])
+    assert abs(high["acceptance_mean"] - 0.95) < 0.1 and abs(low["acceptance_mean"] - 0.6) < 0.3
 
 
 def test_user_environment_cannot_change_precision_or_device(monkeypatch):
