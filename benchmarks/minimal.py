@@ -79,6 +79,13 @@ def run_numpyro(data):
     return {"run_s": t1 - t0, "end_to_end_s": time.perf_counter() - t0}
 
 
+def _finished(sampler) -> bool:
+    try:
+        return sampler.is_finished
+    except TimeoutError:  # nutpie 0.16 raises this from is_finished while chains still run
+        return False
+
+
 def run_nutpie(data):
     import nutpie
 
@@ -87,7 +94,7 @@ def run_nutpie(data):
     t1 = time.perf_counter()
     # Non-blocking, to see when the chains are done apart from building the DataTree.
     sampler = nutpie.sample(compiled, chains=4, tune=1000, draws=1000, progress_bar=False, blocking=False)
-    while not sampler.is_finished:
+    while not _finished(sampler):
         time.sleep(0.001)
     t2 = time.perf_counter()
     sampler.wait()
