@@ -166,7 +166,10 @@ def print_list() -> int:
 def _describe(record: dict) -> str:
     status = record.get("status")
     if status == "ok" and record.get("kind") == "gradient_floor":
-        return f"ok  {record['floor_us_per_grad']:.2f} µs per compiled value-and-gradient (JAX)"
+        timed = ", ".join(f"{language} {floor['us_per_grad']:.2f} µs"
+                          for language, floor in (record.get("floors") or {}).items() if floor.get("us_per_grad"))
+        return (f"ok  {record['floor_us_per_grad']:.2f} µs per compiled value-and-gradient "
+                f"({record.get('floor_language', 'jax')}; {timed or 'jax'})")
     if status == "ok":
         return (f"ok  sampling {record['sampling_s']:.2f} s, compile {record['compile_s']:.2f} s, "
                 f"end-to-end {record['end_to_end_s']:.2f} s, process {record['process_s']:.2f} s")
