@@ -113,4 +113,5 @@ RUNNERS = {
 
 if __name__ == "__main__":
     backend, n = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 2000
-    print(json.dumps({"backend": backend, "n": n, **RUNNERS[backend](generate(n, seed=20221))}))
+    seed = json.loads((Path(__file__).resolve().parent.parent / "models" / "linear_regression" / "info.json").read_text())["data_seed"]
+    print(json.dumps({"backend": backend, "n": n, **RUNNERS[backend](generate(n, seed=seed))}))

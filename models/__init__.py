@@ -18,9 +18,14 @@ MODELS_DIR = Path(__file__).resolve().parent
 REQUIRED_FILES = ("info.json", "model.stan", "pymc_model.py", "numpyro_model.py", "data.py")
 
 
-class UnknownModelError(KeyError):
+class UnknownNameError(KeyError):
+    """An unknown model or sampler name; the message lists the valid ones (samplers reuse it)."""
+
     def __str__(self) -> str:  # KeyError quotes its message; we want plain text
         return str(self.args[0])
+
+
+UnknownModelError = UnknownNameError
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,18 @@ class ModelSpec:
         return sys.modules[module_name]
 
     def generate_data(self, n: int) -> dict:
+        """The data at size n; the seed comes from info.json only (``data_seed``)."""
         return self._module("data").generate(n, seed=self.data_seed)
+
+    def files_sha256(self) -> str:
+        """One hash over the folder's files (names and contents), recorded with every run so a
+        comparison across an edited model can say so."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for path in sorted(p for p in self.folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(str(path.relative_to(self.folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+        return digest.hexdigest()
 
     def pymc_builder(self):
         """``build(data) -> pm.Model``; imports PyMC."""
@@ -64,6 +80,10 @@ class ModelSpec:
 def load_folder(folder: Path) -> ModelSpec:
     folder = Path(folder).resolve()
     info = json.loads((folder / "info.json").read_text())
+    if "name" in info and info["name"] != folder.name:
+        raise ValueError(f"{folder / 'info.json'}: \"name\" is {info['name']!r} but the folder is "
+                         f"{folder.name!r}; the folder name is the model's name: rename the folder or "
+                         f"drop \"name\" from info.json")
     return ModelSpec(
         name=folder.name,
         folder=folder,

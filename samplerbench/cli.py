@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -141,6 +142,10 @@ def _resolve(requested: list[str], valid: list[str], kind: str, parser) -> list[
             if not name:
                 continue
             if kind == "model" and name not in valid and Path(name, "info.json").exists():
+                try:
+                    models.load_folder(Path(name))  # a broken info.json is refused before measuring
+                except (ValueError, KeyError) as err:
+                    parser.error(f"model folder {name}: {err}")
                 valid = [*valid, name]  # a model folder given by path
             if name not in valid:
                 parser.error(f"unknown {kind} {name!r}; valid {kind}s: {', '.join(valid)} (or 'all')")
@@ -247,6 +252,23 @@ def _open_sweep(args, parser):
     return store, cfg, header, stem, done, session
 
 
+def _writable(path: Path, what: str, parser, is_dir: bool = False) -> None:
+    """Refuse, before anything is measured, a path that cannot be created or written: one line
+    naming the flag, the path and the reason, exit code 2."""
+    folder = path if is_dir else path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if is_dir:
+            probe = folder / f".samplerbench-write-test-{os.getpid()}"
+            probe.write_text("")
+            probe.unlink()
+        else:
+            with open(path, "a"):
+                pass
+    except OSError as err:
+        parser.error(f"{what} {path}: cannot write there ({err.strerror or err})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -264,6 +286,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nreport: {paths['markdown']}")
         return 0
 
+    _writable(args.out, "--out", parser, is_dir=True)
+    if args.json:
+        _writable(args.json, "--json", parser)
+    _writable(args.db, "--db", parser)
     opened = _open_sweep(args, parser)
     if opened is None:
         return 0
@@ -272,8 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     sink = RecordSink(store, header, session, [args.json] if args.json else [])
     planned = plan(cfg)
     todo = len([t for t in planned if t.key not in done])
-    print(f"samplerbench: sweep {sweep_id}: {len(planned)} measurements ({', '.join(cfg.samplers)}; "
-          f"n = {', '.join(map(str, cfg.ns))}; {cfg.runs} runs each; cache {cfg.cache}); store {args.db}"
+    floors = len([t for t in planned if t.kind == "gradient_floor"])
+    print(f"samplerbench: sweep {sweep_id}: {len(planned)} measurements ({len(planned) - floors} runs"
+          f"{f' + {floors} gradient floor' + ('s' if floors != 1 else '') if floors else ''}; "
+          f"{', '.join(cfg.samplers)}; n = {', '.join(map(str, cfg.ns))}; "
+          f"{cfg.runs} run{'s' if cfg.runs != 1 else ''} each; cache {cfg.cache}); store {args.db}"
           + (f"\nresuming: {len(planned) - todo} already measured, {todo} to go" if args.resume else ""),
           flush=True)
 

@@ -16,34 +16,46 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 from samplerbench.environment import REPO_ROOT
+from samplerbench.fields import TIMING_FIELDS
+from samplers.base import RunSettings  # a plain dataclass: no sampling library is imported
 
 CACHE_MODES = ("cold", "warm")
-TIMING_FIELDS = ("import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s")
 FLOOR = "gradient-floor"  # pseudo-sampler name of the gradient floor measurement
 FLOOR_NEEDS = ("numpyro", "pymc")  # the floor times the NumPyro and the PyMC version; one suffices
 
 
+_RUN_FIELDS = {f.name: f for f in fields(RunSettings)}
+# The run settings a sweep fixes for all its runs (the rest, seed and folders, differ per run).
+SWEEP_SETTINGS = tuple(name for name in _RUN_FIELDS if name not in ("seed", "cache_dir", "work_dir"))
+
+
 @dataclass
 class SweepConfig:
+    """A sweep: what to run, and the run settings (defaults are RunSettings' own)."""
+
     models: list[str]
     samplers: list[str]
     ns: list[int]
     runs: int = 5
-    cache: str = "cold"
-    chains: int = 4
-    tune: int = 1000
-    draws: int = 1000
-    target_accept: float = 0.8
-    max_treedepth: int = 10
+    cache: str = _RUN_FIELDS["cache"].default
+    chains: int = _RUN_FIELDS["chains"].default
+    tune: int = _RUN_FIELDS["tune"].default
+    draws: int = _RUN_FIELDS["draws"].default
+    target_accept: float = _RUN_FIELDS["target_accept"].default
+    max_treedepth: int = _RUN_FIELDS["max_treedepth"].default
     timeout_s: float = 600.0
-    cores: int = field(default_factory=lambda: os.cpu_count() or 1)
+    cores: int = field(default_factory=_RUN_FIELDS["cores"].default_factory)
     gradient_floor: bool = True
+
+    def run_settings(self, seed: int, cache_dir: Path, work_dir: Path) -> RunSettings:
+        return RunSettings(seed=seed, cache_dir=str(cache_dir), work_dir=str(work_dir),
+                           **{name: getattr(self, name) for name in SWEEP_SETTINGS})
 
 
 def worker_env(base: dict, cache_dir: Path, cache: str, chains: int) -> dict:
@@ -103,17 +115,31 @@ def _last_log_line(log_path: Path) -> str:
     return lines[-1] if lines else ""
 
 
+# Environment variables that change timings (thread pools, XLA and PyTensor flags): recorded as
+# the worker saw them, so two records that differ there can be told apart.
+TIMING_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS",
+                   "XLA_FLAGS", "JAX_PLATFORMS", "JAX_ENABLE_X64", "PYTENSOR_FLAGS")
+
+
+def _read_worker_record(path: Path) -> dict:
+    """The worker's record, checked before it is trusted (as pyperf does): a file that is not
+    a JSON object with a status becomes a failed record saying so, never an exception."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        return {"status": "failed", "reason": f"the worker's record {path.name} is unreadable: {err}"}
+    if not isinstance(record, dict) or record.get("status") not in ("ok", "failed", "skipped"):
+        return {"status": "failed", "reason": f"the worker's record {path.name} has no valid status"}
+    return record
+
+
 def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_dir: Path,
             scratch: Path, log_dir: Path | None = None, kind: str = "run") -> dict:
     """Measure one run in a fresh worker process and return its record (never raises)."""
     seed = secrets.randbelow(2**31 - 1) + 1
     work_dir = Path(tempfile.mkdtemp(prefix=f"{sampler}-{run}-", dir=scratch))
-    settings = dict(
-        seed=seed, chains=cfg.chains, tune=cfg.tune, draws=cfg.draws,
-        target_accept=cfg.target_accept, max_treedepth=cfg.max_treedepth, cores=cfg.cores,
-        cache=cfg.cache, cache_dir=str(cache_dir), work_dir=str(work_dir),
-    )
-    config = {"model": model, "sampler": sampler, "n": n, "settings": settings, "kind": kind}
+    settings = cfg.run_settings(seed, cache_dir, work_dir)
+    config = {"model": model, "sampler": sampler, "n": n, "settings": asdict(settings), "kind": kind}
     config_path, result_path, log_path = work_dir / "config.json", work_dir / "result.json", work_dir / "worker.log"
     config_path.write_text(json.dumps(config))
     env = worker_env(os.environ, cache_dir, cfg.cache, cfg.chains)
@@ -145,16 +171,16 @@ def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_
     if timed_out:
         record["reason"] = f"timed out after {cfg.timeout_s:g} s (--timeout)"
     elif result_path.exists():
-        record = json.loads(result_path.read_text())
+        record = _read_worker_record(result_path)
     else:
         last = _last_log_line(log_path)
         record["reason"] = f"worker exited with code {returncode}" + (f": {last}" if last else "")
 
     record.update(
-        model=model, sampler=sampler, n=n, cache=cfg.cache, run=run, seed=seed,
-        process_s=process_s,
-        chains=cfg.chains, tune=cfg.tune, draws=cfg.draws, target_accept=cfg.target_accept,
-        max_treedepth=cfg.max_treedepth, cores=cfg.cores, parallel_chains=max(1, min(cfg.chains, cfg.cores)),
+        model=model, sampler=sampler, n=n, run=run, seed=seed, process_s=process_s,
+        **{name: getattr(settings, name) for name in SWEEP_SETTINGS},
+        parallel_chains=settings.parallel_chains,
+        worker_env={name: env.get(name) for name in TIMING_ENV_VARS},
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     record["kind"] = kind

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from samplerbench.environment import differences
+from samplerbench.fields import TIMING_FIELDS
 
-TIMINGS = ("import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s")
 QUALITY = ("ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_evals", "grad_evals_warmup",
            "grad_evals_total", "ess_per_s", "us_per_grad", "ess_per_1k_grad")
 KEYS = ["model", "n", "cache", "sampler"]
@@ -68,7 +68,7 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
     rows = [r for r in records if not r.get("priming") and r.get("kind", "run") == "run"]
     rows = [r if "grad_evals_total" in r else {**r, "us_per_grad": None} for r in rows]
     frame = pd.DataFrame(rows)
-    for column in (*KEYS, "run", "status", "reason", *TIMINGS, *QUALITY):
+    for column in (*KEYS, "run", "status", "reason", *TIMING_FIELDS, *QUALITY):
         if column not in frame.columns:
             frame[column] = math.nan
     return frame
@@ -188,7 +188,7 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
         row["status"] = _status(group)
         not_ok = group[group["status"] != "ok"]
         row["reason"] = "; ".join(dict.fromkeys(str(r) for r in not_ok["reason"].dropna() if str(r)))
-        for column in TIMINGS:
+        for column in TIMING_FIELDS:
             values = pd.to_numeric(ok[column], errors="coerce")
             row[f"{column}_min"] = values.min()
             row[f"{column}_median"] = values.median()
@@ -267,7 +267,7 @@ def headline_table(table: pd.DataFrame) -> pd.DataFrame:
 def spread_table(table: pd.DataFrame) -> pd.DataFrame:
     """Every timing as min / median / max, for the ok runs."""
     out = pd.DataFrame({"backend": table["sampler"]})
-    for column in TIMINGS:
+    for column in TIMING_FIELDS:
         out[column.removesuffix("_s") + " s (min / med / max)"] = [
             "–" if math.isnan(r[f"{column}_min"]) else
             f"{_fmt(r[f'{column}_min'])} / {_fmt(r[f'{column}_median'])} / {_fmt(r[f'{column}_max'])}"

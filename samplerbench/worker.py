@@ -71,6 +71,7 @@ def measure(config: dict, record: dict) -> None:
     backend = samplers.get(config["sampler"])
     spec = models.get(config["model"])
     record["versions"] = _versions(backend.distributions)
+    record["model_sha256"] = spec.files_sha256()
 
     reason = backend.unavailable_reason()
     if reason:
@@ -119,6 +120,7 @@ def measure_floor(config: dict, record: dict) -> None:
 
     spec = models.get(config["model"])
     record["versions"] = _versions(("jax", "jaxlib", "numpyro", "pymc", "pytensor", "numba"))
+    record["model_sha256"] = spec.files_sha256()
     record.update(floor.measure(spec, spec.generate_data(config["n"]), seed=config["settings"]["seed"]))
     record["status"] = "ok"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 
+from models import UnknownNameError as UnknownSamplerError  # one "unknown name" error for both
 from samplers.base import Backend, RunSettings, SamplerOutput
 
 REGISTRY: dict[str, str] = {
@@ -19,11 +20,6 @@ REGISTRY: dict[str, str] = {
     "numpyro": "samplers.numpyro:NumPyroBackend",
     "nutpie": "samplers.nutpie:NutpieBackend",
 }
-
-
-class UnknownSamplerError(KeyError):
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 def names() -> list[str]:

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # the clock's module imports no sampling library either; typing only
+    from models import ModelSpec
+    from samplerbench.timing import RunClock
 
 
 @dataclass(frozen=True)
 class RunSettings:
-    """Everything a backend needs to know about one run; all of it is recorded."""
+    """Everything a backend needs to know about one run; all of it is recorded. The one source
+    of the run settings and their defaults: the orchestrator's SweepConfig, the worker's
+    config and the run record all derive from these fields."""
 
     seed: int
     chains: int = 4
@@ -24,7 +31,7 @@ class RunSettings:
     draws: int = 1000
     target_accept: float = 0.8
     max_treedepth: int = 10
-    cores: int = 2
+    cores: int = field(default_factory=lambda: os.cpu_count() or 1)
     cache: str = "cold"
     cache_dir: str = ""
     work_dir: str = ""
@@ -74,7 +81,27 @@ class Backend:
             importlib.import_module(module)
         importlib.import_module("arviz_base")  # every backend hands back ArviZ data
 
-    def run(self, model, data: dict, settings: RunSettings, clock) -> SamplerOutput:
+    def run(self, model: ModelSpec, data: dict, settings: RunSettings, clock: RunClock) -> SamplerOutput:
+        """Build, compile and sample ``model`` on ``data``; return the draws as ArviZ data.
+
+        The clock's contract (samplerbench/timing.py), what makes the numbers mean what
+        PROTOCOL says:
+
+        - compile: wrap the library's compile step in ``clock.compiling()``, or count every
+          call of a library function with ``clock.compile_calls(owner, "attr")``; JAX rows call
+          ``clock.listen_to_jax()`` so JAX's own compile events count.
+        - sampling: the library's own sampling call, in ``clock.sampling()`` or
+          ``clock.sampling_calls(owner, "attr", block=...)``. Block on device work before the
+          window closes (``clock.blocked(result, jax.block_until_ready)``); call
+          ``clock.device_dispatched()`` where you can see the moment work was dispatched, so a
+          compile after it (overlapping the running chains) is not subtracted.
+        - output: building ArviZ data or parsing the library's output is not sampling:
+          ``clock.excluded_calls(owner, "attr")``, or ``clock.rest_of_window_is_output()`` from
+          the moment only output is being built.
+        - gradients: hand back warmup sample stats (``n_steps``) where the library has them,
+          else ``warmup_grad_evals`` counted from the library's own step counts.
+        - imports: list modules the run would import lazily in ``import_modules``.
+        """
         raise NotImplementedError
 
 

@@ -40,6 +40,8 @@ def test_backend_runs_or_is_skipped_with_reason(sampler, availability):
     assert record["library_calls"], record
     assert record["chain_method"]
     json.dumps(record)  # the record is plain JSON
+    assert record["model_sha256"] == models.get("linear_regression").files_sha256()
+    assert record["worker_env"]["JAX_PLATFORMS"] == "cpu" and "floatX=float64" in record["worker_env"]["PYTENSOR_FLAGS"]
     # ... but not the data set: data vectors appear by length only (records stay small in the store).
     assert not _long_lists(record["library_calls"]), _long_lists(record["library_calls"])
 

@@ -115,3 +115,37 @@ def test_report_is_rebuilt_from_saved_records(tmp_path):
     )
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert (tmp_path / "again" / "orig.md").read_text() == (tmp_path / "orig.md").read_text()
+
+
+@pytest.mark.parametrize("flag, value", [("--out", "/proc/samplerbench-out"), ("--json", "/proc/x/all.jsonl"),
+                                         ("--db", "/proc/x/store.sqlite")])
+def test_unwritable_paths_are_refused_before_measuring(flag, value, tmp_path):
+    args = {"--out": str(tmp_path / "out"), "--db": str(tmp_path / "store.sqlite")}
+    args[flag] = value
+    proc = subprocess.run([*COMPARE, *TINY_ARGS, "--samplers", "numpyro", "--name", "door",
+                           *[item for pair in args.items() for item in pair]],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert f"{flag} {value}: cannot write there" in last, last
+    assert "Traceback" not in proc.stderr and "gradient-floor" not in proc.stdout  # nothing measured
+
+
+def test_a_model_folder_whose_info_names_another_model_is_refused(tmp_path):
+    from tests.conftest import model_variant
+
+    folder = model_variant(tmp_path, "info.json", '"name": "linear_regression"', '"name": "linear"')
+    proc = subprocess.run([*COMPARE, "--models", str(folder), "--samplers", "numpyro", "--out", str(tmp_path),
+                           "--db", str(tmp_path / "store.sqlite")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "info.json" in proc.stderr and "'linear'" in proc.stderr and "rename the folder" in proc.stderr
+
+
+def test_a_garbled_worker_record_becomes_a_failed_record(tmp_path):
+    from samplerbench.orchestrator import _read_worker_record
+
+    (tmp_path / "a.json").write_text('{"status": "ok", "sampling_')
+    (tmp_path / "b.json").write_text('[1, 2]')
+    assert _read_worker_record(tmp_path / "a.json")["status"] == "failed"
+    assert "unreadable" in _read_worker_record(tmp_path / "a.json")["reason"]
+    assert _read_worker_record(tmp_path / "b.json")["status"] == "failed"

@@ -27,3 +27,12 @@ def test_data_is_the_same_for_every_backend():
 def test_unknown_model_lists_valid_ones():
     with pytest.raises(models.UnknownModelError, match="linear_regression"):
         models.get("nope")
+
+
+def test_model_hash_changes_with_any_file_of_the_folder(tmp_path):
+    from tests.conftest import model_variant
+
+    same = models.load_folder(model_variant(tmp_path / "a"))
+    edited = models.load_folder(model_variant(tmp_path / "b", "model.stan", "normal(0, 20)", "normal(0, 21)"))
+    assert same.files_sha256() == models.get("linear_regression").files_sha256()
+    assert edited.files_sha256() != same.files_sha256()

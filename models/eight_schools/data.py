@@ -11,7 +11,7 @@ import numpy as np
 _DATA = json.loads((Path(__file__).parent / "schools.json").read_text())
 
 
-def generate(n: int, seed: int = 0) -> dict:
+def generate(n: int, seed: int) -> dict:
     return {
         "J": len(_DATA["y"]),
         "y": np.asarray(_DATA["y"], dtype=float),

@@ -5,7 +5,7 @@ import numpy as np
 MAX_POINTS = 100
 
 
-def generate(n: int, seed: int = 0) -> dict:
+def generate(n: int, seed: int) -> dict:
     rng = np.random.default_rng(seed)
     N = int(min(n, MAX_POINTS))
     x = np.sort(rng.uniform(0.0, 10.0, size=N))

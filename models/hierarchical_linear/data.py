@@ -7,7 +7,7 @@ The number of counties grows with n (about 25 houses per county, between 4 and 8
 import numpy as np
 
 
-def generate(n: int, seed: int = 0) -> dict:
+def generate(n: int, seed: int) -> dict:
     rng = np.random.default_rng(seed)
     J = int(min(85, max(4, n // 25)))
     weights = rng.gamma(1.0, 1.0, size=J)
