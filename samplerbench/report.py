@@ -26,9 +26,9 @@ ESS_LIMIT = 400
 AGREEMENT_MCSE = 4.0
 
 COLUMN_MEANINGS = {
-    "import_s": "process start until the backend's libraries are imported",
+    "import_s": "the backend's imports: its libraries, ArviZ, and what they would import lazily inside the run (availability check and version lookups excluded)",
     "compile_s": "model handed to the backend until it is executable (stanc + C++, PyTensor, JAX trace + XLA, numba)",
-    "sampling_s": "first warmup iteration to last draw of the last chain, device work finished, no compilation inside",
+    "sampling_s": "first warmup iteration to last draw of the last chain, device work finished; compilation before the chains were dispatched and output building left out (a compile overlapping running chains stays in)",
     "end_to_end_s": "model building starts (data in memory) until the draws are an ArviZ InferenceData",
     "process_s": "the orchestrator spawns the worker process until it exits",
     "ess_bulk_min": "smallest bulk effective sample size over the parameters",
