@@ -139,7 +139,7 @@ def check(name_or_folder: str, n: int = 50, sample: bool = True, samplers_to_run
 
 def check_sampling(folder: Path, n: int, samplers_to_run, result: CheckResult, log) -> list[str]:
     import samplers
-    from samplerbench import report
+    from samplerbench.statistics import summarize
     from samplerbench.orchestrator import SweepConfig, probe_availability, run_one
 
     names = samplers_to_run or samplers.names()
@@ -163,7 +163,7 @@ def check_sampling(folder: Path, n: int, samplers_to_run, result: CheckResult, l
             "warnings of full runs do not apply to runs this short)")
         records.append(record)
     if len(records) >= 2:
-        table = report.aggregate(report.records_frame(records))
+        table = summarize(records).table
         for _, row in table.iterrows():
             if row["disagreement"]:
                 problems.append(f"{row['sampler']}'s posterior disagrees with the other backends: {row['disagreement']}")

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import models
 import samplers
-from samplerbench import environment, report
+from samplerbench import environment, markdown, records as record_files, report
+from samplerbench.statistics import summarize
 from samplerbench.orchestrator import (
     CACHE_MODES, RecordSink, SweepConfig, plan, probe_availability, run_sweep, sweep_header,
 )
@@ -278,11 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_records:
         if not args.from_records.exists():
             parser.error(f"--from-records: no such file {args.from_records}")
-        records, header = report.load_records_file(args.from_records)
+        records, header = record_files.load_records_file(args.from_records)
         stem = args.name or args.from_records.name.removesuffix(".runs.jsonl")
         same_file = (args.out / f"{stem}.runs.jsonl").resolve() == args.from_records.resolve()
-        paths = report.write_report(records, header, args.out, stem, samplers.names(), export_records=not same_file)
-        print(report.terminal_table(records, samplers.names()))
+        summary = summarize(records, samplers.names())
+        paths = report.write_report(summary, header, args.out, stem, export_records=not same_file)
+        print(markdown.terminal_table(summary))
         print(f"\nreport: {paths['markdown']}")
         return 0
 
@@ -343,9 +345,10 @@ def main(argv: list[str] | None = None) -> int:
               f"--resume {sweep_id}", flush=True)
         if not records:
             return 130
-    paths = report.write_report(records, header, args.out, stem, samplers.names())
+    summary = summarize(records, samplers.names())
+    paths = report.write_report(summary, header, args.out, stem)
     print()
-    print(report.terminal_table(records, samplers.names()))
+    print(markdown.terminal_table(summary))
     print(f"\ntotal wall time: {total_s:.0f} s ({total_s / 60:.1f} min)")
     print(f"report: {paths['markdown']}  table: {paths['csv']}  records: {paths['records']}  store: {args.db}")
     return 130 if interrupted else 0

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import samplers
-from samplerbench import comparison, report
+from samplerbench import markdown, report, sweep_comparison
+from samplerbench.statistics import summarize
 from samplerbench.store import DEFAULT_DB, ResultStore, StoreError
 
 DESCRIPTION = """\
@@ -76,17 +77,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.list:
             return list_sweeps(args.db)
         if args.compare:
-            a, b = (comparison.load_sweep(spec, args.db) for spec in args.compare)
+            a, b = (sweep_comparison.load_sweep(spec, args.db) for spec in args.compare)
             stem = args.name or f"compare-{_safe(a.label)}-vs-{_safe(b.label)}"
-            paths = comparison.write_comparison(a, b, args.out, stem, samplers.names())
+            paths = sweep_comparison.write_comparison(a, b, args.out, stem, samplers.names())
             print(paths["markdown"].read_text())
             print(f"comparison: {paths['markdown']}  table: {paths['csv']}")
             return 0
-        sweep = comparison.load_sweep(args.sweep, args.db)
+        sweep = sweep_comparison.load_sweep(args.sweep, args.db)
     except StoreError as err:
         parser.error(str(err))
-    paths = report.write_report(sweep.records, sweep.header, args.out, args.name or sweep.label, samplers.names())
-    print(report.terminal_table(sweep.records, samplers.names()))
+    summary = summarize(sweep.records, samplers.names())
+    paths = report.write_report(summary, sweep.header, args.out, args.name or sweep.label)
+    print(markdown.terminal_table(summary))
     print(f"\nreport: {paths['markdown']}  table: {paths['csv']}  plots: "
           f"{', '.join(p.name for p in paths['plots']) or 'none'}")
     return 0

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from samplerbench import report
+from samplerbench import markdown, statistics
 from samplerbench.orchestrator import FLOOR
 from tests.conftest import model_variant, tiny_run
 
 
 def _aggregate(records):
-    frame = report.records_frame(records)
-    return report.aggregate(frame, floors=report.gradient_floors(records)).set_index("sampler")
+    return statistics.summarize(records).table.set_index("sampler")
 
 
 def test_gradient_floor_is_measured():
@@ -61,8 +60,8 @@ def test_agreement_check_flags_a_wrongly_translated_backend(tmp_path):
     assert table.loc["pymc-numpyro", "status"] == "ok"
     assert table.loc["nutpie", "status"] == "ok"
 
-    markdown = report.render_markdown(right + [bad], header={})
-    assert "DISAGREES" in markdown
+    text = markdown.render_markdown(statistics.summarize(right + [bad]), header={})
+    assert "DISAGREES" in text
 
     # Control: the correct NumPyro model agrees with the others.
     good = tiny_run("numpyro")
@@ -71,5 +70,5 @@ def test_agreement_check_flags_a_wrongly_translated_backend(tmp_path):
 
 def test_quality_warnings_are_surfaced():
     frame = pd.DataFrame({"divergences": [0, 3], "rhat_max": [1.0, 1.02], "ess_bulk_min": [1000, 150]})
-    text = report.quality_warnings(frame)
+    text = statistics.quality_warnings(frame)
     assert "divergences in 1/2 runs" in text and "R-hat > 1.01 in 1/2" in text and "ESS < 400 in 1/2" in text

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from samplerbench import report
+from samplerbench.records import load_records_file
+from samplerbench.statistics import summarize
+from samplerbench.tables import fmt
 from samplerbench.environment import differences
 from samplerbench.store import ResultStore
 
@@ -45,7 +47,7 @@ def load_sweep(spec: str, default_db: Path) -> Sweep:
     """Records and header of the sweep ``spec`` names (see the module docstring)."""
     path, sweep_spec = _split_spec(spec)
     if path is not None and path.name.endswith(".jsonl"):
-        records, header = report.load_records_file(path)
+        records, header = load_records_file(path)
         return Sweep(path.name.removesuffix(".runs.jsonl"), records, header)
     with ResultStore(path or default_db, create=False) as store:
         info = store.sweep(sweep_spec)
@@ -73,8 +75,7 @@ def ratio_frame(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> p
     """One row per (model, n, backend) measured in either sweep: medians and B / A."""
     tables = []
     for sweep, suffix in ((a, "a"), (b, "b")):
-        table = report.aggregate(report.records_frame(sweep.records), sampler_order,
-                                 report.gradient_floors(sweep.records))
+        table = summarize(sweep.records, sampler_order).table
         keep = JOIN + ["status"] + [f"{m}_median" for m, _ in RATIO_METRICS]
         tables.append(table.reindex(columns=keep).rename(columns={c: f"{c}_{suffix}" for c in keep if c not in JOIN}))
     merged = tables[0].merge(tables[1], on=JOIN, how="outer", sort=False)
@@ -89,7 +90,7 @@ def ratio_frame(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> p
 
 
 def _cell(a, b, ratio, digits) -> str:
-    values = f"{report._fmt(a, digits)} → {report._fmt(b, digits)}"
+    values = f"{fmt(a, digits)} → {fmt(b, digits)}"
     if isinstance(ratio, float) and math.isnan(ratio):
         return values
     shown = f"{ratio:.2f}" if ratio >= 0.01 else f"{ratio:.1g}"  # a warm Stan build: 0.001×, not 0.00×

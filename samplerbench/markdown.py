@@ -1,0 +1,193 @@
+"""The markdown report and the terminal summary of a sweep, from its ``Summary``."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from samplerbench.environment import differences
+from samplerbench.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
+from samplerbench.tables import (
+    SCALING_METRICS, headline_table, quality_table, scaling_table, spread_table,
+)
+
+
+COLUMN_MEANINGS = {
+    "import_s": "the backend's imports: its libraries, ArviZ, and what they would import lazily inside the run (availability check and version lookups excluded)",
+    "compile_s": "model handed to the backend until it is executable (stanc + C++, PyTensor, JAX trace + XLA, numba)",
+    "sampling_s": "first warmup iteration to last draw of the last chain, device work finished; compilation before the chains were dispatched and output building left out (a compile overlapping running chains stays in)",
+    "end_to_end_s": "model building starts (data in memory) until the draws are an ArviZ InferenceData",
+    "process_s": "the orchestrator spawns the worker process until it exits",
+    "ess_bulk_min": "smallest bulk effective sample size over the parameters",
+    "ess_per_s": "ess_bulk_min / sampling_s",
+    "grad_evals_total": "gradient evaluations of warmup + draws: the leapfrog steps the library reports per iteration, summed over iterations and chains",
+    "us_per_grad": "sampling_s / grad_evals_total, in µs (sampling_s covers warmup and draws, so all their gradients count); missing for a backend that does not expose its warmup gradients",
+    "ess_per_1k_grad": "ess_bulk_min per 1000 gradient evaluations (warmup + draws): sampling efficiency independent of the machine's speed",
+    "× floor": "us_per_grad × parallel chains / the gradient floor (the fastest bare compiled value-and-gradient of the log density over the languages timed): how many times that cost each gradient costs inside the sampler; below 1 the backend computes gradients faster than any gradient timed alone",
+    "warnings": f"runs with divergences, R-hat > {RHAT_LIMIT} or bulk ESS < {ESS_LIMIT}",
+    "agreement": f"posterior means agree with the other backends within {AGREEMENT_MCSE:g} combined MCSE",
+}
+
+
+CACHE_MEANING = {
+    "cold": "every run starts with empty compile caches (what you see the first time you run a new or changed model)",
+    "warm": "an untimed priming run filled the compile caches first (what you see re-running an unchanged model)",
+}
+
+
+def floor_sentence(records: list[dict], model: str, n: int) -> str:
+    """Each language's floor for (model, n), the fastest first named; '' if none measured."""
+    per_language: dict[str, float] = {}
+    missing: dict[str, str] = {}
+    for r in records:
+        if (r.get("kind") == "gradient_floor" and r.get("status") == "ok" and r.get("model") == model
+                and r.get("n") == n):
+            # Records from before the floor had several languages timed JAX only.
+            for language, floor in (r.get("floors") or {"jax": {"us_per_grad": r.get("floor_us_per_grad")}}).items():
+                if floor.get("us_per_grad"):
+                    per_language[language] = min(per_language.get(language, math.inf), float(floor["us_per_grad"]))
+                else:
+                    missing[language] = floor.get("reason", "not measured")
+    if not per_language:
+        return ""
+    fastest = min(per_language, key=per_language.get)
+    timed = ", ".join(f"{language} {us:.2f} µs" for language, us in sorted(per_language.items(), key=lambda kv: kv[1]))
+    text = (f"Gradient floor: {per_language[fastest]:.2f} µs ({fastest}), the fastest bare compiled "
+            f"value-and-gradient of the log density on one core, timed in a compiled loop: {timed}")
+    if missing:
+        text += "; not timed: " + "; ".join(f"{language} ({reason})" for language, reason in missing.items())
+    return text + ". The `× floor` columns compare against it."
+
+
+def _environment_lines(header: dict) -> list[str]:
+    env = header.get("environment", {})
+    cfg = header.get("config", {})
+    git = env.get("git", {})
+    libs = ", ".join(f"{k} {v}" for k, v in env.get("libraries", {}).items() if v)
+    commit = (git.get("commit") or "unknown")[:12] + (" (dirty tree)" if git.get("dirty") else "")
+    return [
+        f"- **Machine:** {env.get('cpu', '?')}, {env.get('cores', '?')} cores, "
+        f"{env.get('memory_gib', '?')} GiB, {env.get('os', '?')}",
+        f"- **Python:** {env.get('python', '?')}; **libraries:** {libs}",
+        f"- **samplerbench commit:** {commit}; sweep {header.get('sweep_id', '?')} "
+        f"started {header.get('started_at', '?')}",
+        f"- **Configuration:** {cfg.get('chains')} chains × ({cfg.get('tune')} warmup + "
+        f"{cfg.get('draws')} draws), target accept {cfg.get('target_accept')}, max tree depth "
+        f"{cfg.get('max_treedepth')}, float64, {cfg.get('runs')} runs per backend, each in a fresh "
+        f"process, **cache mode `{cfg.get('cache')}`**, timeout {cfg.get('timeout_s')} s per run",
+    ] + ([f"- **Total wall time of the sweep:** {header['total_s']:.0f} s"] if header.get("total_s") else [])
+
+
+def _sweep_status_lines(header: dict, records: list[dict]) -> list[str]:
+    """Complete or not, how many sessions, and whether the environment moved between them."""
+    lines = []
+    planned = header.get("planned")
+    measured = len([r for r in records if not r.get("priming")])
+    if header.get("finished_at"):
+        lines.append(f"- **Sweep:** complete, {measured} measurements, finished {header['finished_at']}")
+    elif planned:
+        lines.append(f"- **Sweep: INCOMPLETE** — {measured} of {planned} planned measurements; finish it with "
+                     f"`python scripts/compare.py --resume {header.get('sweep_id', '')}`")
+    sessions = header.get("sessions") or []
+    if len(sessions) > 1:
+        lines.append(f"- **Resumed:** measured in {len(sessions)} sessions (started "
+                     + ", ".join(str(s.get("started_at")) for s in sessions) + ")")
+        first = sessions[0].get("environment", {})
+        for later in sessions[1:]:
+            changed = differences(first, later.get("environment", {}))
+            if changed:
+                lines.append(f"- **Environment changed** in session {later['session']}: {'; '.join(changed)}")
+    return lines
+
+
+def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str, str]] | None = None) -> str:
+    """The report; ``plots`` maps (model, cache) to {"times": file, "scaling": file} to embed."""
+    plots = plots or {}
+    records, frame, table, floors = summary.records, summary.frame, summary.table, summary.floors
+    lines = ["# samplerbench report", ""]
+    lines += _environment_lines(header)
+    lines += _sweep_status_lines(header, records)
+    lines.append("")
+    if table.empty:
+        lines += ["No run has been recorded for this sweep yet.", ""]
+    overviews = {}
+    for (model, cache), part in table.groupby(["model", "cache"], sort=False) if not table.empty else []:
+        block = []
+        ns = sorted(part["n"].unique())
+        figures = plots.get((model, cache), {})
+        if len(ns) > 1:
+            block += [f"## {model}, cache `{cache}`: how each backend grows with n", "",
+                      f"Medians over the ok runs at n = {', '.join(f'{n:,}' for n in ns)}; the last column "
+                      "is the slope of a straight line through the points on log-log axes (1 = linear in n, "
+                      "0 = flat).", ""]
+            if figures.get("scaling"):
+                block += [f"![{model}: time against n, log-log]({figures['scaling']})", ""]
+            for metric, label in SCALING_METRICS:
+                block += [f"{label} (median):", "", scaling_table(part, metric).to_markdown(index=False), ""]
+        if figures.get("times"):
+            if len(ns) == 1:
+                block += [f"## {model}, cache `{cache}`: where the time goes", ""]
+            block += [f"![{model}: compile + sampling per backend]({figures['times']})", "",
+                      "Bars: compile, sampling and the rest of end-to-end (medians over the ok runs); "
+                      "the number is their sum.", ""]
+        overviews[(model, cache)] = block
+    shown = set()
+    for (model, n, cache), part in table.groupby(["model", "n", "cache"], sort=False):
+        if (model, cache) not in shown:
+            lines += overviews.get((model, cache), [])
+            shown.add((model, cache))
+        part = part.reset_index(drop=True)
+        lines += [f"## {model}, n = {n}, cache `{cache}`", "",
+                  f"Cache `{cache}`: {CACHE_MEANING.get(cache, '')}.", "",
+                  *([floor_sentence(records, model, n), ""] if (model, n) in floors else []),
+                  "Headline: minimum over runs (as in the reference table) and the median.", "",
+                  headline_table(part).to_markdown(index=False), "",
+                  "All timings, min / median / max over the ok runs:", "",
+                  spread_table(part).to_markdown(index=False), "",
+                  "Sampling quality (median over ok runs):", "",
+                  quality_table(part).to_markdown(index=False), ""]
+        overhead = pd.to_numeric(
+            frame.loc[(frame["model"] == model) & (frame["n"] == n) & (frame["cache"] == cache)
+                      & (frame["status"] == "ok"), "harness_overhead_s"] if "harness_overhead_s" in frame else pd.Series(dtype=float),
+            errors="coerce",
+        )
+        if overhead.notna().any():
+            lines += [f"Harness overhead per run (process − import − end-to-end − diagnostics): "
+                      f"median {overhead.median():.2f} s, max {overhead.max():.2f} s.", ""]
+        below_floor = part[(part["status"] == "ok") & (part["overhead_x_floor"] < 1)]
+        for _, row in below_floor.iterrows():
+            lines += [f"**{row['sampler']}** spends {row['overhead_x_floor']:.2f}× the floor per gradient: it "
+                      "computes gradients faster than any compiled gradient timed alone here (the floor "
+                      "is not a lower bound for it).", ""]
+        no_warmup = part[(part["ok"] > 0) & part["us_per_grad_median"].isna() & part["grad_evals_median"].notna()]
+        if not no_warmup.empty:
+            lines += ["Warmup gradients not exposed by " + ", ".join(f"**{s}**" for s in no_warmup["sampler"])
+                      + ": µs / gradient, × floor and ESS / 1k grad are missing for them (a figure from the kept "
+                      "draws alone would mean something else).", ""]
+        problems = part[part["status"] != "ok"]
+        if not problems.empty:
+            lines.append("Not measured, or not to be trusted:")
+            lines.append("")
+            for _, row in problems.iterrows():
+                detail = row["disagreement"] if row["status"] == "disagrees" else row["reason"]
+                lines.append(f"- **{row['sampler']}** ({row['status']}): {detail}")
+            lines.append("")
+    lines += ["## What the numbers mean", ""]
+    lines += [f"- `{k}`: {v}." for k, v in COLUMN_MEANINGS.items()]
+    lines += ["", "Timings are seconds of `time.perf_counter`; see the README and PROTOCOL for details.", ""]
+    return "\n".join(lines)
+
+
+def terminal_table(summary: Summary) -> str:
+    """The headline tables (and, for several n, sampling and end-to-end against n) for a terminal."""
+    table = summary.table
+    parts = []
+    for (model, n, cache), part in table.groupby(["model", "n", "cache"], sort=False):
+        parts.append(f"{model}, n = {n}, cache {cache}\n" + headline_table(part.reset_index(drop=True)).to_markdown(index=False))
+    for (model, cache), part in table.groupby(["model", "cache"], sort=False) if not table.empty else []:
+        if part["n"].nunique() > 1:
+            for metric, label in (("sampling_s", "sampling s"), ("end_to_end_s", "end-to-end s")):
+                parts.append(f"{model}, cache {cache}: {label} (median) against n\n"
+                             + scaling_table(part, metric).to_markdown(index=False))
+    return "\n\n".join(parts)

@@ -1,0 +1,57 @@
+"""Run records in and out: the JSON-lines files a sweep writes, and records as a pandas frame.
+
+Reports are always built from saved run records, so a report can be regenerated from the
+JSON-lines file of an interrupted or finished sweep without measuring anything again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from samplerbench.fields import KEYS, QUALITY, TIMING_FIELDS
+
+
+def load_records(path: Path) -> list[dict]:
+    records = []
+    with open(path) as fh:
+        for line in fh:
+            line = line.strip()
+            if line:
+                records.append(json.loads(line))
+    return records
+
+
+def load_records_file(path: Path) -> tuple[list[dict], dict]:
+    """A saved <stem>.runs.jsonl and the header in <stem>.env.json beside it ({} if absent)."""
+    header_path = Path(str(path).removesuffix(".runs.jsonl") + ".env.json")
+    header = json.loads(header_path.read_text()) if header_path.exists() else {}
+    return load_records(path), header
+
+
+def records_frame(records: list[dict]) -> pd.DataFrame:
+    """One row per timed run (priming runs of warm mode and gradient floors are left out).
+
+    Records written before warmup gradients were counted (no ``grad_evals_total``) divided
+    by the kept draws' gradients only: their ``us_per_grad`` had another meaning and is
+    dropped rather than shown under the new name."""
+    rows = [r for r in records if not r.get("priming") and r.get("kind", "run") == "run"]
+    rows = [r if "grad_evals_total" in r else {**r, "us_per_grad": None} for r in rows]
+    frame = pd.DataFrame(rows)
+    for column in (*KEYS, "run", "status", "reason", *TIMING_FIELDS, *QUALITY):
+        if column not in frame.columns:
+            frame[column] = math.nan
+    return frame
+
+
+def gradient_floors(records: list[dict]) -> dict[tuple, float]:
+    """(model, n) -> the floor: best measured µs per compiled value-and-gradient, any language."""
+    floors: dict[tuple, float] = {}
+    for r in records:
+        if r.get("kind") == "gradient_floor" and r.get("status") == "ok" and r.get("floor_us_per_grad"):
+            key = (r["model"], r["n"])
+            floors[key] = min(floors.get(key, math.inf), float(r["floor_us_per_grad"]))
+    return floors

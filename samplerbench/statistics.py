@@ -1,0 +1,170 @@
+"""Statistics over run records, computed once per report: min / median / max per backend,
+quality warnings, cross-backend agreement, log-log slopes. Markdown, CSV and plots are views of
+the one ``Summary`` this module builds."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from samplerbench.fields import KEYS, QUALITY, TIMING_FIELDS
+from samplerbench.records import gradient_floors, records_frame
+
+
+# Quality warnings that matter: any divergence, R-hat above 1.01, bulk ESS below 400.
+RHAT_LIMIT = 1.01
+ESS_LIMIT = 400
+
+# Two backends disagree when posterior means differ by more than this many combined MCSE.
+AGREEMENT_MCSE = 4.0
+
+
+def quality_warnings(ok: pd.DataFrame) -> str:
+    runs = len(ok)
+    found = []
+    for label, bad in (
+        ("divergences", pd.to_numeric(ok["divergences"], errors="coerce") > 0),
+        (f"R-hat > {RHAT_LIMIT}", pd.to_numeric(ok["rhat_max"], errors="coerce") > RHAT_LIMIT),
+        (f"ESS < {ESS_LIMIT}", pd.to_numeric(ok["ess_bulk_min"], errors="coerce") < ESS_LIMIT),
+    ):
+        if bad.sum():
+            found.append(f"{label} in {int(bad.sum())}/{runs} runs")
+    return "; ".join(found)
+
+
+def pooled_posteriors(ok: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """parameter -> (mean over runs, its MCSE), pooling a backend's independent runs."""
+    per_param: dict[str, list[tuple[float, float]]] = {}
+    for posterior in ok["posterior"] if "posterior" in ok else []:
+        if not isinstance(posterior, dict):
+            continue
+        for name, stats in posterior.items():
+            if stats.get("mean") is not None and stats.get("mcse_mean") is not None:
+                per_param.setdefault(name, []).append((stats["mean"], stats["mcse_mean"]))
+    pooled = {}
+    for name, values in per_param.items():
+        k = len(values)
+        mean = sum(m for m, _ in values) / k
+        mcse = math.sqrt(sum(e * e for _, e in values)) / k
+        pooled[name] = (mean, mcse)
+    return pooled
+
+
+def agreement(frame: pd.DataFrame) -> dict[tuple, dict[str, str]]:
+    """(model, n, cache) -> {backend: "" if it agrees, else which means disagree}.
+
+    Two backends disagree on a parameter when their pooled posterior means differ by more
+    than 4 combined MCSE. A backend is flagged when it disagrees with more than half of the
+    other backends (with the only other one, when there are two), so one wrong backend does
+    not taint the correct ones.
+    """
+    out: dict[tuple, dict[str, str]] = {}
+    ok_runs = frame[frame["status"] == "ok"]
+    for key, part in ok_runs.groupby(["model", "n", "cache"], sort=False):
+        pooled = {name: pooled_posteriors(g) for name, g in part.groupby("sampler", sort=False)}
+        verdicts = {}
+        for name, mine in pooled.items():
+            others = [o for o in pooled if o != name]
+            disagreeing: dict[str, list[str]] = {}
+            for other in others:
+                for param, (mean, mcse) in mine.items():
+                    if param not in pooled[other]:
+                        continue
+                    other_mean, other_mcse = pooled[other][param]
+                    combined = math.hypot(mcse, other_mcse)
+                    if combined > 0 and abs(mean - other_mean) > AGREEMENT_MCSE * combined:
+                        z = abs(mean - other_mean) / combined
+                        disagreeing.setdefault(other, []).append(f"{param} {mean:.4g} vs {other_mean:.4g} ({z:.1f} MCSE)")
+            if others and len(disagreeing) > len(others) / 2 or (len(others) == 1 and disagreeing):
+                verdicts[name] = "; ".join(f"vs {o}: {', '.join(d)}" for o, d in disagreeing.items())
+            else:
+                verdicts[name] = ""
+        out[key] = verdicts
+    return out
+
+
+def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
+              floors: dict[tuple, float] | None = None) -> pd.DataFrame:
+    """min / median / max of every timing over the ok runs of each (model, n, cache, sampler)."""
+    floors = floors or {}
+    verdicts = agreement(frame)
+    rows = []
+    for key, group in frame.groupby(KEYS, sort=False, dropna=False):
+        ok = group[group["status"] == "ok"]
+        row = dict(zip(KEYS, key))
+        row["runs"] = len(group)
+        row["ok"] = len(ok)
+        row["status"] = _status(group)
+        not_ok = group[group["status"] != "ok"]
+        row["reason"] = "; ".join(dict.fromkeys(str(r) for r in not_ok["reason"].dropna() if str(r)))
+        for column in TIMING_FIELDS:
+            values = pd.to_numeric(ok[column], errors="coerce")
+            row[f"{column}_min"] = values.min()
+            row[f"{column}_median"] = values.median()
+            row[f"{column}_max"] = values.max()
+        for column in QUALITY:
+            row[f"{column}_median"] = pd.to_numeric(ok[column], errors="coerce").median()
+        floor = floors.get((row["model"], row["n"]), math.nan)
+        row["floor_us_per_grad"] = floor
+        # Chains run in parallel: on p cores the bare arithmetic costs floor / p of wall time
+        # per gradient, so the ratio compares like with like.
+        parallel = pd.to_numeric(ok.get("parallel_chains", pd.Series(dtype=float)), errors="coerce").median()
+        parallel = parallel if parallel == parallel else 1.0
+        row["parallel_chains"] = parallel
+        row["overhead_x_floor"] = row["us_per_grad_median"] * parallel / floor if floor == floor else math.nan
+        row["warnings"] = quality_warnings(ok) if len(ok) else ""
+        row["disagreement"] = verdicts.get((row["model"], row["n"], row["cache"]), {}).get(row["sampler"], "")
+        if row["disagreement"] and row["status"] in ("ok", "partly failed"):
+            row["status"] = "disagrees"
+        rows.append(row)
+    if not rows:  # a sweep stopped before its first record: an empty table with the key columns
+        return pd.DataFrame(columns=[*KEYS, "runs", "ok", "status", "reason"])
+    table = pd.DataFrame(rows)
+    if sampler_order and not table.empty:
+        rank = {name: i for i, name in enumerate(sampler_order)}
+        table = table.sort_values(
+            by=["model", "n", "cache", "sampler"], key=lambda s: s.map(rank) if s.name == "sampler" else s,
+            kind="stable",
+        )
+    return table.reset_index(drop=True)
+
+
+def _status(group: pd.DataFrame) -> str:
+    statuses = set(group["status"])
+    if statuses == {"ok"}:
+        return "ok"
+    if statuses == {"skipped"}:
+        return "skipped"
+    if "ok" in statuses:
+        return "partly failed"
+    return "failed"
+
+
+def loglog_slope(ns: list[float], values: list[float]) -> float:
+    """Least-squares slope of log(value) on log(n): value grows like n^slope."""
+    points = [(math.log(n), math.log(v)) for n, v in zip(ns, values) if v == v and v > 0]
+    if len(points) < 2:
+        return math.nan
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else math.nan
+
+
+
+@dataclass
+class Summary:
+    """One sweep's records, aggregated once: every view (markdown, terminal, CSV, plots) reads this."""
+
+    records: list[dict]
+    frame: pd.DataFrame  # one row per timed run
+    table: pd.DataFrame  # one row per (model, n, cache, sampler)
+    floors: dict[tuple, float]  # (model, n) -> gradient floor, µs
+
+
+def summarize(records: list[dict], sampler_order: list[str] | None = None) -> Summary:
+    frame = records_frame(records)
+    floors = gradient_floors(records)
+    return Summary(records, frame, aggregate(frame, sampler_order, floors), floors)

@@ -1,0 +1,96 @@
+"""The tables of a report, as pandas frames with formatted cells, from the aggregated table."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from samplerbench.fields import TIMING_FIELDS
+from samplerbench.statistics import loglog_slope
+
+
+def fmt(value, digits=2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def _min_median(row, column, digits=2) -> str:
+    lo, mid = row[f"{column}_min"], row[f"{column}_median"]
+    if isinstance(lo, float) and math.isnan(lo):
+        return "–"
+    return f"{fmt(lo, digits)} / {fmt(mid, digits)}"
+
+
+def headline_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Like the reference table: minimum over runs, median beside it."""
+    out = pd.DataFrame({
+        "backend": table["sampler"],
+        "status": [f"{s} ({ok}/{runs})" if s != "skipped" else "skipped" for s, ok, runs in zip(table["status"], table["ok"], table["runs"])],
+        "sampling s (min / median)": [_min_median(r, "sampling_s") for _, r in table.iterrows()],
+        "end-to-end s (min / median)": [_min_median(r, "end_to_end_s") for _, r in table.iterrows()],
+        "compile s (min / median)": [_min_median(r, "compile_s") for _, r in table.iterrows()],
+        "import s (min)": [fmt(v) for v in table["import_s_min"]],
+        "process s (min)": [fmt(v) for v in table["process_s_min"]],
+        "ESS bulk min (median)": [fmt(v, 0) for v in table["ess_bulk_min_median"]],
+        "ESS/s (median)": [fmt(v, 0) for v in table["ess_per_s_median"]],
+        "µs / grad (× floor)": [
+            "–" if u != u else (f"{u:.1f} ({x:.1f}×)" if x == x else f"{u:.1f}")
+            for u, x in zip(table["us_per_grad_median"], table["overhead_x_floor"])
+        ],
+    })
+    return out
+
+
+def spread_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Every timing as min / median / max, for the ok runs."""
+    out = pd.DataFrame({"backend": table["sampler"]})
+    for column in TIMING_FIELDS:
+        out[column.removesuffix("_s") + " s (min / med / max)"] = [
+            "–" if math.isnan(r[f"{column}_min"]) else
+            f"{fmt(r[f'{column}_min'])} / {fmt(r[f'{column}_median'])} / {fmt(r[f'{column}_max'])}"
+            for _, r in table.iterrows()
+        ]
+    return out
+
+
+def quality_table(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "backend": table["sampler"],
+        "ESS bulk min": [fmt(v, 0) for v in table["ess_bulk_min_median"]],
+        "ESS tail min": [fmt(v, 0) for v in table["ess_tail_min_median"]],
+        "R-hat max": [fmt(v, 3) for v in table["rhat_max_median"]],
+        "divergences": [fmt(v, 0) for v in table["divergences_median"]],
+        "gradient evals (warmup + draws)": [
+            "–" if d != d else (f"{fmt(w, 0)} + {fmt(d, 0)}" if w == w else f"? + {fmt(d, 0)}")
+            for w, d in zip(table["grad_evals_warmup_median"], table["grad_evals_median"])
+        ],
+        "µs / gradient": [fmt(v, 1) for v in table["us_per_grad_median"]],
+        "× floor": [fmt(v, 2) if v == v and v < 1 else fmt(v, 1) for v in table["overhead_x_floor"]],
+        "ESS / 1k grad": [fmt(v, 1) for v in table["ess_per_1k_grad_median"]],
+        "warnings": [w or "–" for w in table["warnings"]],
+        "agreement": ["–" if s == "skipped" or ok == 0 else ("DISAGREES " + d if d else "agrees")
+                      for s, ok, d in zip(table["status"], table["ok"], table["disagreement"])],
+    })
+
+
+SCALING_METRICS = (
+    ("compile_s", "compile s"), ("sampling_s", "sampling s"),
+    ("end_to_end_s", "end-to-end s"), ("ess_per_s", "ESS/s"),
+)
+
+
+def scaling_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Backends × n of one metric's median, with the log-log slope over n."""
+    ns = sorted(table["n"].unique())
+    rows = []
+    for name, part in table.groupby("sampler", sort=False):
+        by_n = part.set_index("n")[f"{metric}_median"]
+        values = [float(by_n.get(n, math.nan)) for n in ns]
+        row = {"backend": name}
+        row.update({f"n = {n:,}": fmt(v, 0 if metric == "ess_per_s" else 2) for n, v in zip(ns, values)})
+        slope = loglog_slope(ns, values)
+        row["grows like n^k, k ="] = fmt(slope, 2)
+        rows.append(row)
+    return pd.DataFrame(rows)
