@@ -2,7 +2,8 @@
 
 A model folder holds the same model three times (``model.stan``, ``pymc_model.py`` with
 ``build(data)``, ``numpyro_model.py`` with ``model(data)``), a data generator
-(``data.py`` with ``generate(n, seed)``) and ``info.json`` (parameters, what ``--n`` scales).
+(``data.py`` with ``generate(n, seed)``) and ``info.json`` (parameters, what ``--n`` means,
+the data seed).
 Nothing here imports a sampling library, so the orchestrator can use it freely.
 """
 
@@ -33,7 +34,7 @@ class ModelSpec:
     name: str
     folder: Path
     parameters: tuple[str, ...]
-    n_scales: str
+    n_meaning: str  # a sentence: what --n means for this model ("number of observations", "nothing")
     data_seed: int
     info: dict = field(default_factory=dict, compare=False)
 
@@ -88,7 +89,7 @@ def load_folder(folder: Path) -> ModelSpec:
         name=folder.name,
         folder=folder,
         parameters=tuple(info["parameters"]),
-        n_scales=info.get("n_scales", ""),
+        n_meaning=info.get("n_meaning", info.get("n_scales", "")),  # n_scales: its name before
         data_seed=int(info.get("data_seed", 0)),
         info=info,
     )

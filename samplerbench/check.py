@@ -18,7 +18,7 @@ from pathlib import Path
 import models
 
 FILE_PURPOSE = {
-    "info.json": 'the model\'s info: {"parameters": [...], "n_scales": "...", "data_seed": 0}',
+    "info.json": 'the model\'s info: {"parameters": [...], "n_meaning": "...", "data_seed": 0}',
     "model.stan": "the Stan version",
     "pymc_model.py": "the PyMC version, with build(data) -> pm.Model",
     "numpyro_model.py": "the NumPyro version, with model(data)",
@@ -52,8 +52,9 @@ def check_files(folder: Path) -> list[str]:
             return problems + [f"{folder.name}/info.json is not valid JSON: {err}"]
         if not isinstance(info.get("parameters"), list) or not info["parameters"]:
             problems.append(f'{folder.name}/info.json needs "parameters": the list of parameters to report')
-        if not info.get("n_scales"):
-            problems.append(f'{folder.name}/info.json needs "n_scales": which inputs --n scales (or "nothing")')
+        if not (info.get("n_meaning") or info.get("n_scales")):
+            problems.append(f'{folder.name}/info.json needs "n_meaning": a sentence saying what --n sets '
+                            '(e.g. "number of observations"), or "nothing"')
     return problems
 
 
@@ -140,7 +141,7 @@ def check(name_or_folder: str, n: int = 50, sample: bool = True, samplers_to_run
 def check_sampling(folder: Path, n: int, samplers_to_run, result: CheckResult, log) -> list[str]:
     import samplers
     from samplerbench.statistics import summarize
-    from samplerbench.orchestrator import SweepConfig, probe_availability, run_one
+    from samplerbench.orchestrator import SweepConfig, probe_availability, measure_one
 
     names = samplers_to_run or samplers.names()
     availability = probe_availability(names)
@@ -153,7 +154,7 @@ def check_sampling(folder: Path, n: int, samplers_to_run, result: CheckResult, l
         if availability.get(sampler):
             log(f"[{folder.name}] {sampler}: skipped ({availability[sampler]})")
             continue
-        record = run_one(str(folder), sampler, n, 1, cfg, root / "cache" / sampler, root / "work", root / "logs")
+        record = measure_one(str(folder), sampler, n, 1, cfg, root / "cache" / sampler, root / "work", root / "logs")
         if record["status"] != "ok":
             problems.append(f"tiny sampling run failed on {sampler}: {record['reason']} (log: {record.get('log')})")
             log(f"[{folder.name}] {sampler}: FAILED {record['reason']}")

@@ -12,9 +12,10 @@ from pathlib import Path
 import models
 import samplers
 from samplerbench import environment, markdown, records as record_files, report
+from samplerbench.fields import FLOOR, record_kind
 from samplerbench.statistics import summarize
 from samplerbench.orchestrator import (
-    CACHE_MODES, RecordSink, SweepConfig, plan, probe_availability, run_sweep, sweep_header,
+    CACHE_MODES, RecordSink, SweepConfig, plan, probe_availability, measure_sweep, sweep_header,
 )
 from samplerbench.store import DEFAULT_DB, ResultStore, StoreError, run_key
 
@@ -161,7 +162,7 @@ def print_list() -> int:
     availability = probe_availability(samplers.names())
     print("models:")
     for name, spec in models.discover().items():
-        print(f"  {name:20s} parameters: {', '.join(spec.parameters)}; --n scales: {spec.n_scales}")
+        print(f"  {name:20s} parameters: {', '.join(spec.parameters)}; --n: {spec.n_meaning}")
     print("samplers:")
     for name in samplers.names():
         reason = availability.get(name)
@@ -171,7 +172,7 @@ def print_list() -> int:
 
 def _describe(record: dict) -> str:
     status = record.get("status")
-    if status == "ok" and record.get("kind") == "gradient_floor":
+    if status == "ok" and record_kind(record) == FLOOR:
         timed = ", ".join(f"{language} {floor['us_per_grad']:.2f} µs"
                           for language, floor in (record.get("floors") or {}).items() if floor.get("us_per_grad"))
         return (f"ok  {record['floor_us_per_grad']:.2f} µs per compiled value-and-gradient "
@@ -300,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     sink = RecordSink(store, header, session, [args.json] if args.json else [])
     planned = plan(cfg)
     todo = len([t for t in planned if t.key not in done])
-    floors = len([t for t in planned if t.kind == "gradient_floor"])
+    floors = len([t for t in planned if t.kind == FLOOR])
     print(f"samplerbench: sweep {sweep_id}: {len(planned)} measurements ({len(planned) - floors} runs"
           f"{f' + {floors} gradient floor' + ('s' if floors != 1 else '') if floors else ''}; "
           f"{', '.join(cfg.samplers)}; n = {', '.join(map(str, cfg.ns))}; "
@@ -330,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     interrupted = False
     try:
         availability = probe_availability(cfg.samplers)
-        run_sweep(cfg, sink, availability, log_dir=args.out / "logs", on_event=on_event, done=done)
+        measure_sweep(cfg, sink, availability, log_dir=args.out / "logs", on_event=on_event, done=done)
     except KeyboardInterrupt:
         interrupted = True
     total_s = time.perf_counter() - started

@@ -6,3 +6,13 @@ TIMING_FIELDS = ("import_s", "compile_s", "sampling_s", "end_to_end_s", "process
 QUALITY = ("ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_evals", "grad_evals_warmup",
            "grad_evals_total", "ess_per_s", "us_per_grad", "ess_per_1k_grad")
 KEYS = ["model", "n", "cache", "sampler"]
+
+# The gradient floor's one spelling: its sampler name in tables and its record kind.
+FLOOR = "gradient-floor"
+
+
+def record_kind(record: dict) -> str:
+    """A record's kind: "run" (a timed run, also when the field is absent in old records) or
+    FLOOR; records written before the kind was spelled like the sampler say "gradient_floor"."""
+    kind = record.get("kind") or "run"
+    return FLOOR if kind == "gradient_floor" else kind

@@ -11,6 +11,7 @@ inside a timed run.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +75,8 @@ def stan_logp(spec, data, points, jacobian: bool) -> np.ndarray:
 
     from samplers.base import stan_data
     posterior = stan.build(spec.stan_code(), data=stan_data(data), random_seed=1)
+    sys.stderr.write("\n")  # PyStan's "Building..." progress line ends without a newline
+    sys.stderr.flush()
     out = []
     for point in points:
         constrained = {name: np.asarray(value, dtype=float).tolist() for name, value in point.items()}

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from samplerbench.environment import differences
+from samplerbench.fields import FLOOR, record_kind
 from samplerbench.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
 from samplerbench.tables import (
     SCALING_METRICS, headline_table, quality_table, scaling_table, spread_table,
@@ -41,7 +42,7 @@ def floor_sentence(records: list[dict], model: str, n: int) -> str:
     per_language: dict[str, float] = {}
     missing: dict[str, str] = {}
     for r in records:
-        if (r.get("kind") == "gradient_floor" and r.get("status") == "ok" and r.get("model") == model
+        if (record_kind(r) == FLOOR and r.get("status") == "ok" and r.get("model") == model
                 and r.get("n") == n):
             # Records from before the floor had several languages timed JAX only.
             for language, floor in (r.get("floors") or {"jax": {"us_per_grad": r.get("floor_us_per_grad")}}).items():

@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Callable
 
 from samplerbench.environment import REPO_ROOT
-from samplerbench.fields import TIMING_FIELDS
+from samplerbench.fields import FLOOR, TIMING_FIELDS
 from samplers.base import RunSettings  # a plain dataclass: no sampling library is imported
 
 CACHE_MODES = ("cold", "warm")
-FLOOR = "gradient-floor"  # pseudo-sampler name of the gradient floor measurement
 FLOOR_NEEDS = ("numpyro", "pymc")  # the floor times the NumPyro and the PyMC version; one suffices
 
 
@@ -133,9 +132,10 @@ def _read_worker_record(path: Path) -> dict:
     return record
 
 
-def run_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_dir: Path,
-            scratch: Path, log_dir: Path | None = None, kind: str = "run") -> dict:
-    """Measure one run in a fresh worker process and return its record (never raises)."""
+def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_dir: Path,
+                scratch: Path, log_dir: Path | None = None, kind: str = "run") -> dict:
+    """Take one measurement (a timed run, or the gradient floor) in a fresh worker process and
+    return its record (never raises)."""
     seed = secrets.randbelow(2**31 - 1) + 1
     work_dir = Path(tempfile.mkdtemp(prefix=f"{sampler}-{run}-", dir=scratch))
     settings = cfg.run_settings(seed, cache_dir, work_dir)
@@ -252,7 +252,7 @@ def plan(cfg: SweepConfig) -> list[PlannedRun]:
     for model in cfg.models:
         for n in cfg.ns:
             if cfg.gradient_floor:
-                tasks.append(PlannedRun(model, n, FLOOR, 1, "gradient_floor"))
+                tasks.append(PlannedRun(model, n, FLOOR, 1, FLOOR))
             for run in range(1, cfg.runs + 1):
                 tasks += [PlannedRun(model, n, sampler, run) for sampler in cfg.samplers]
     return tasks
@@ -263,9 +263,9 @@ def _skipped(task: PlannedRun, cfg: SweepConfig, reason: str) -> dict:
                 kind=task.kind, status="skipped", reason=reason, **{name: None for name in TIMING_FIELDS})
 
 
-def run_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, str | None],
-              log_dir: Path | None = None, on_event: Callable[[str, dict], None] = lambda kind, info: None,
-              done: set[tuple] | frozenset = frozenset()) -> list[dict]:
+def measure_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, str | None],
+                  log_dir: Path | None = None, on_event: Callable[[str, dict], None] = lambda kind, info: None,
+                  done: set[tuple] | frozenset = frozenset()) -> list[dict]:
     """Measure everything in ``cfg`` that is not in ``done`` (keys of finished measurements,
     for --resume); ``on_event`` receives progress ("start"/"record")."""
     todo = [task for task in plan(cfg) if task.key not in done]
@@ -277,17 +277,17 @@ def run_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, str | 
         for index, task in enumerate(todo):
             progress = {"model": task.model, "sampler": task.sampler, "n": task.n, "run": task.run,
                         "done": index, "total": len(todo)}
-            needs = FLOOR_NEEDS if task.kind == "gradient_floor" else (task.sampler,)
+            needs = FLOOR_NEEDS if task.kind == FLOOR else (task.sampler,)
             reasons = [availability.get(name) for name in needs]
             if all(reasons):
                 record = _skipped(task, cfg, "; ".join(dict.fromkeys(reasons)))
                 sink.write(record)
                 on_event("record", {**progress, "record": record})
                 continue
-            if task.kind == "gradient_floor":
+            if task.kind == FLOOR:
                 on_event("start", {**progress, "floor": True})
-                record = run_one(task.model, FLOOR, task.n, 1, cfg, root / "cache" / f"floor-{task.model}-{task.n}",
-                                 scratch, log_dir, kind="gradient_floor")
+                record = measure_one(task.model, FLOOR, task.n, 1, cfg, root / "cache" / f"floor-{task.model}-{task.n}",
+                                 scratch, log_dir, kind=FLOOR)
                 sink.write(record)
                 on_event("record", {**progress, "record": record})
                 continue
@@ -297,14 +297,14 @@ def run_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, str | 
                 # Untimed run that fills the caches; a resumed sweep primes again (caches of
                 # the interrupted session are gone), which changes no timed number.
                 on_event("start", {**progress, "run": 0, "priming": True})
-                record = run_one(task.model, task.sampler, task.n, 0, cfg, shared_cache, scratch, log_dir)
+                record = measure_one(task.model, task.sampler, task.n, 0, cfg, shared_cache, scratch, log_dir)
                 record["priming"] = True  # not in statistics
                 sink.write(record)
                 on_event("record", {**progress, "record": record})
                 primed.add(group)
             on_event("start", progress)
             cache_dir = shared_cache if cfg.cache == "warm" else root / "cache" / f"run-{index}"
-            record = run_one(task.model, task.sampler, task.n, task.run, cfg, cache_dir, scratch, log_dir)
+            record = measure_one(task.model, task.sampler, task.n, task.run, cfg, cache_dir, scratch, log_dir)
             if cfg.cache == "cold":
                 shutil.rmtree(cache_dir, ignore_errors=True)
             sink.write(record)

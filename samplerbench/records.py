@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from samplerbench.fields import KEYS, QUALITY, TIMING_FIELDS
+from samplerbench.fields import FLOOR, KEYS, QUALITY, TIMING_FIELDS, record_kind
 
 
 def load_records(path: Path) -> list[dict]:
@@ -38,7 +38,7 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
     Records written before warmup gradients were counted (no ``grad_evals_total``) divided
     by the kept draws' gradients only: their ``us_per_grad`` had another meaning and is
     dropped rather than shown under the new name."""
-    rows = [r for r in records if not r.get("priming") and r.get("kind", "run") == "run"]
+    rows = [r for r in records if not r.get("priming") and record_kind(r) == "run"]
     rows = [r if "grad_evals_total" in r else {**r, "us_per_grad": None} for r in rows]
     frame = pd.DataFrame(rows)
     for column in (*KEYS, "run", "status", "reason", *TIMING_FIELDS, *QUALITY):
@@ -51,7 +51,7 @@ def gradient_floors(records: list[dict]) -> dict[tuple, float]:
     """(model, n) -> the floor: best measured µs per compiled value-and-gradient, any language."""
     floors: dict[tuple, float] = {}
     for r in records:
-        if r.get("kind") == "gradient_floor" and r.get("status") == "ok" and r.get("floor_us_per_grad"):
+        if record_kind(r) == FLOOR and r.get("status") == "ok" and r.get("floor_us_per_grad"):
             key = (r["model"], r["n"])
             floors[key] = min(floors.get(key, math.inf), float(r["floor_us_per_grad"]))
     return floors

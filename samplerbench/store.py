@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from samplerbench.fields import record_kind
+
 DEFAULT_DB = Path("results") / "samplerbench.sqlite"
 SCHEMA_VERSION = 1
 
@@ -69,7 +71,7 @@ def _now() -> str:
 
 def run_key(record: dict) -> tuple:
     """What identifies one planned measurement within a sweep."""
-    return (record.get("kind") or "run", record["model"], int(record["n"]), record["sampler"], int(record["run"]))
+    return (record_kind(record), record["model"], int(record["n"]), record["sampler"], int(record["run"]))
 
 
 @dataclass
@@ -191,7 +193,7 @@ class ResultStore:
         for column in RUN_COLUMNS:
             value = record.get(column)
             if column == "kind":
-                value = value or "run"
+                value = record_kind(record)
             if column == "priming":
                 value = int(bool(value))
             if isinstance(value, (dict, list)):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from samplerbench.fields import record_kind
 from samplerbench.records import load_records_file
 from samplerbench.statistics import summarize
 from samplerbench.tables import fmt
@@ -97,12 +98,49 @@ def _cell(a, b, ratio, digits) -> str:
     return f"{values} (**{shown}×**)"
 
 
+def _first_ok(records: list[dict], field: str) -> dict[str, object]:
+    """sampler -> ``field`` of its first ok run that has it (records from before a field existed have none)."""
+    found: dict[str, object] = {}
+    for r in records:
+        if r.get("status") == "ok" and record_kind(r) == "run" and field in r:
+            found.setdefault(r["sampler"], r[field])
+    return found
+
+
+def default_differences(a: Sweep, b: Sweep) -> list[str]:
+    """Library defaults (of the keywords samplerbench does not pass) that differ between the sweeps."""
+    out = []
+    in_a, in_b = _first_ok(a.records, "library_defaults"), _first_ok(b.records, "library_defaults")
+    for sampler in [s for s in in_a if s in in_b]:
+        for call in sorted(set(in_a[sampler]) | set(in_b[sampler])):
+            da, db = in_a[sampler].get(call, {}), in_b[sampler].get(call, {})
+            for key in sorted(set(da) | set(db)):
+                if da.get(key, "(absent)") != db.get(key, "(absent)"):
+                    out.append(f"{sampler}: {call} default {key} {da.get(key, '(absent)')} -> {db.get(key, '(absent)')}")
+    return out
+
+
+def model_differences(a: Sweep, b: Sweep) -> list[str]:
+    """Models whose folder's files (model_sha256 in the records) differ between the sweeps."""
+    def hashes(sweep):
+        found: dict[str, set] = {}
+        for r in sweep.records:
+            if r.get("model_sha256"):
+                found.setdefault(r["model"], set()).add(r["model_sha256"][:12])
+        return found
+
+    in_a, in_b = hashes(a), hashes(b)
+    return [f"model {m}'s files differ (sha256 {', '.join(sorted(in_a[m]))} -> {', '.join(sorted(in_b[m]))})"
+            for m in in_a if m in in_b and in_a[m] != in_b[m]]
+
+
 def render_comparison(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> tuple[str, pd.DataFrame]:
     merged = ratio_frame(a, b, sampler_order)
     lines = ["# samplerbench: two sweeps compared", "",
              f"- **A:** {_describe(a)}", f"- **B:** {_describe(b)}", ""]
     changed = differences(a.header.get("environment", {}), b.header.get("environment", {}))
     changed += config_differences(a.header.get("config", {}), b.header.get("config", {}))
+    changed += model_differences(a, b) + default_differences(a, b)
     lines += ["What differs between A and B: " + ("; ".join(changed) if changed else "nothing recorded"), "",
               "Each cell: median of A → median of B (**B / A**). For times a ratio below 1 means B is "
               "faster; for ESS/s a ratio above 1 means B is better. Medians over each sweep's ok runs.", ""]

@@ -16,6 +16,8 @@ import os  # noqa: E402
 import sys  # noqa: E402
 import traceback  # noqa: E402
 
+from samplerbench.fields import FLOOR  # noqa: E402  (no sampling library: nothing to time)
+
 
 def _versions(distributions) -> dict:
     from samplerbench.environment import library_versions
@@ -100,6 +102,7 @@ def measure(config: dict, record: dict) -> None:
     record.update(clock.window_breakdown())
     record["backend_sampling_s"] = output.backend_sampling_s
     record["library_calls"] = output.library_calls
+    record["library_defaults"] = output.library_defaults
     record["chain_method"] = output.chain_method
     record["notes"] = output.notes
     record["imported_during_run"] = _imported_libraries(set(sys.modules) - modules_before)
@@ -147,7 +150,7 @@ def main(argv: list[str]) -> int:
         config = json.load(fh)
     record: dict = {"status": "failed", "reason": ""}
     try:
-        if config.get("kind") == "gradient_floor":
+        if config.get("kind") == FLOOR:
             measure_floor(config, record)
         else:
             measure(config, record)

@@ -47,6 +47,10 @@ class SamplerOutput:
     # Exact keyword arguments handed to each library call that built and sampled the model,
     # keyed by the call's name, so every number says how it was produced.
     library_calls: dict[str, dict] = field(default_factory=dict)
+    # The library's own defaults of every keyword those calls did not pass (as bayeux records
+    # them), keyed like library_calls: a default that changes between releases shows in
+    # report.py --compare.
+    library_defaults: dict[str, dict] = field(default_factory=dict)
     chain_method: str = ""
     notes: list[str] = field(default_factory=list)
     # The library's own idea of sampling time, where it reports one (for cross-checking).
@@ -111,6 +115,20 @@ def stan_data(data: dict) -> dict:
 
 
 MAX_LISTED = 16
+
+
+def defaults_of(function, passed: dict) -> dict:
+    """The defaults, from ``function``'s own signature, of the keywords not in ``passed``."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: nothing to record
+        return {}
+    keyword_kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return jsonable({p.name: p.default for p in parameters
+                     if p.kind in keyword_kinds and p.default is not inspect.Parameter.empty
+                     and p.name not in passed and p.name != "self"})
 
 
 def jsonable(kwargs: dict) -> dict:

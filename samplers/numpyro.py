@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from samplers._numpyro_run import WarmupCount, mcmc_run_is_the_sampling_window
-from samplers.base import Backend, SamplerOutput, jsonable
+from samplers.base import Backend, SamplerOutput, defaults_of, jsonable
 
 
 class NumPyroBackend(Backend):
@@ -49,6 +49,11 @@ class NumPyroBackend(Backend):
                 "numpyro.infer.NUTS": jsonable(nuts_kwargs),
                 "numpyro.infer.MCMC": jsonable(mcmc_kwargs),
                 "MCMC.run": jsonable(run_kwargs),
+            },
+            library_defaults={
+                "numpyro.infer.NUTS": defaults_of(NUTS, nuts_kwargs),
+                "numpyro.infer.MCMC": defaults_of(MCMC, mcmc_kwargs),
+                "MCMC.run": defaults_of(MCMC.run, run_kwargs),
             },
             chain_method=chain_method,
             notes=notes,

@@ -14,7 +14,7 @@ import pytest
 SESSION_CACHE = Path(tempfile.mkdtemp(prefix="sbtest-cache-"))
 os.environ["XDG_CACHE_HOME"] = str(SESSION_CACHE / "xdg")
 
-from samplerbench.orchestrator import SweepConfig, probe_availability, run_one
+from samplerbench.orchestrator import SweepConfig, probe_availability, measure_one
 
 TINY = dict(chains=2, tune=150, draws=150, timeout_s=300.0)
 TINY_N = 60
@@ -50,7 +50,7 @@ def tiny_run(sampler: str, *, model="linear_regression", n=TINY_N, cache="cold",
     cfg = SweepConfig(models=[model], samplers=[sampler], ns=[n], runs=1, cache=cache, **{**TINY, **overrides})
     root = Path(tempfile.mkdtemp(prefix="sbtest-"))
     (root / "work").mkdir()
-    return run_one(model, sampler, n, run, cfg, Path(cache_dir or root / "cache"), root / "work", root / "logs", kind=kind)
+    return measure_one(model, sampler, n, run, cfg, Path(cache_dir or root / "cache"), root / "work", root / "logs", kind=kind)
 
 
 def model_variant(tmp_path: Path, filename: str | None = None, old: str = "", new: str = "",

@@ -42,7 +42,7 @@ def test_models_are_discovered_from_the_folder():
                      "gaussian_process"):
         assert expected in names
     for name in names:
-        assert models.get(name).n_scales, name
+        assert models.get(name).n_meaning, name
 
 
 @STAN_BUILDS

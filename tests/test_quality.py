@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from samplerbench import markdown, statistics
-from samplerbench.orchestrator import FLOOR
+from samplerbench.fields import FLOOR
 from tests.conftest import model_variant, tiny_run
 
 
@@ -14,7 +14,7 @@ def _aggregate(records):
 
 
 def test_gradient_floor_is_measured():
-    record = tiny_run(FLOOR, n=2000, kind="gradient_floor")
+    record = tiny_run(FLOOR, n=2000, kind=FLOOR)
     assert record["status"] == "ok", record.get("reason")
     assert 0 < record["floor_us_per_grad"] < 10_000
     floors = record["floors"]
@@ -28,7 +28,7 @@ def test_gradient_floor_is_measured():
 
 
 def test_quality_fields_and_overhead_ratio():
-    records = [tiny_run("numpyro"), tiny_run(FLOOR, kind="gradient_floor")]
+    records = [tiny_run("numpyro"), tiny_run(FLOOR, kind=FLOOR)]
     run = records[0]
     for field in ("ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_evals",
                   "grad_evals_warmup", "grad_evals_total", "ess_per_s", "us_per_grad", "ess_per_1k_grad"):

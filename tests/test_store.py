@@ -127,6 +127,26 @@ def test_two_sweeps_compare_as_ratios(finished_sweep, tmp_path):
     assert len(ok) == 2 and (ok["sampling_s_ratio"] == 1.0).all()
 
 
+def test_a_changed_library_default_and_an_edited_model_are_named_in_a_comparison(finished_sweep, tmp_path):
+    """Records carry each library call's defaults and the model's file hash: a comparison with a
+    sweep whose library had another default (a new release) and whose model was edited says so."""
+    _, out, _ = finished_sweep
+    records = [json.loads(line) for line in (out / "whole.runs.jsonl").read_text().splitlines()]
+    runs = [r for r in records if r.get("kind") == "run" and r["status"] == "ok"]
+    assert runs and all(r["library_defaults"]["numpyro.infer.NUTS"]["max_tree_depth"] == 10 for r in runs)
+    assert all(len(r["model_sha256"]) == 64 for r in runs)
+    for r in runs:  # what a later release and an edited model would have recorded
+        r["library_defaults"]["numpyro.infer.NUTS"]["dense_mass"] = True
+        r["model_sha256"] = "f" * 64
+    (tmp_path / "later.runs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    proc = run([*REPORT, "--out", str(tmp_path), "--compare", str(out / "whole.runs.jsonl"),
+                str(tmp_path / "later.runs.jsonl"), "--name", "later"])
+    text = (tmp_path / "later.md").read_text()
+    assert "numpyro: numpyro.infer.NUTS default dense_mass False -> True" in text, text[:2000]
+    assert "model linear_regression's files differ" in text
+    assert proc.returncode == 0
+
+
 def _wait_for_runs(db: Path, count: int, proc: subprocess.Popen, limit_s: float = 300) -> None:
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
