@@ -322,7 +322,10 @@ def main(argv: list[str] | None = None) -> int:
             rec = info["record"]
             if rec["status"] == "skipped" and rec["run"] != 1:
                 return  # one line per skipped backend is enough
-            print(f"          {rec['sampler']}: {_describe(rec)}", flush=True)
+            # A skipped measurement has no "start" line: number it here, so the count runs on.
+            prefix = (f"[{info['done'] + 1:>3}/{info['total']}] {elapsed:6.0f}s  " if rec["status"] == "skipped"
+                      else " " * 10)
+            print(f"{prefix}{rec['sampler']}: {_describe(rec)}", flush=True)
 
     def stop_on_sigterm(signum, frame):
         raise KeyboardInterrupt  # `kill` and `timeout` stop the sweep as cleanly as Ctrl-C
