@@ -140,8 +140,8 @@ def check(name_or_folder: str, n: int = 50, sample: bool = True, samplers_to_run
 
 def check_sampling(folder: Path, n: int, samplers_to_run, result: CheckResult, log) -> list[str]:
     import samplers
+    from samplerbench.orchestrator import SweepConfig, measure_one, probe_availability
     from samplerbench.statistics import summarize
-    from samplerbench.orchestrator import SweepConfig, probe_availability, measure_one
 
     names = samplers_to_run or samplers.names()
     availability = probe_availability(names)

@@ -15,7 +15,7 @@ from samplerbench import environment, markdown, records as record_files, report
 from samplerbench.fields import FLOOR, record_kind
 from samplerbench.statistics import summarize
 from samplerbench.orchestrator import (
-    CACHE_MODES, RecordSink, SweepConfig, plan, probe_availability, measure_sweep, sweep_header,
+    CACHE_MODES, RecordSink, SweepConfig, measure_sweep, plan, probe_availability, sweep_header,
 )
 from samplerbench.store import DEFAULT_DB, ResultStore, StoreError, run_key
 

@@ -287,7 +287,7 @@ def measure_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, st
             if task.kind == FLOOR:
                 on_event("start", {**progress, "floor": True})
                 record = measure_one(task.model, FLOOR, task.n, 1, cfg, root / "cache" / f"floor-{task.model}-{task.n}",
-                                 scratch, log_dir, kind=FLOOR)
+                                     scratch, log_dir, kind=FLOOR)
                 sink.write(record)
                 on_event("record", {**progress, "record": record})
                 continue

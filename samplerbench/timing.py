@@ -150,9 +150,9 @@ class RunClock:
     def sampling_calls(self, owner, attr: str, block=None):
         """Make the (single) call of ``owner.attr`` the sampling window.
 
-        ``block(result, args)`` is applied before the clock stops (for JAX:
-        ``jax.block_until_ready``), because JAX returns before the device work is done; ``args``
-        are the call's positional arguments (``self`` first for a method).
+        ``block`` is applied to the call's result before the clock stops (for JAX:
+        ``jax.block_until_ready``), because JAX returns before the device work is done; the
+        time until it returns counts as device-busy (see ``blocked``).
         """
 
         def make_wrapper(original):
@@ -160,7 +160,7 @@ class RunClock:
                 with self.sampling():
                     result = original(*args, **kwargs)
                     if block is not None:
-                        self.blocked(result, lambda out: block(out, args))
+                        self.blocked(result, block)
                 return result
 
             return timed

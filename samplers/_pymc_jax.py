@@ -17,7 +17,7 @@ from samplers._pymc_common import (
     reported_sampling_time,
     sample_kwargs,
 )
-from samplers.base import Backend, SamplerOutput, defaults_of, jsonable
+from samplers.base import Backend, SamplerOutput, described_calls
 
 
 class PyMCJaxBackend(Backend):
@@ -51,8 +51,7 @@ class PyMCJaxBackend(Backend):
             idata = pm.sample(model=pm_model, **kwargs)
         return SamplerOutput(
             idata=idata,
-            library_calls={"pymc.sample": jsonable(kwargs)},
-            library_defaults={"pymc.sample": defaults_of(pm.sample, kwargs)},
+            **described_calls({"pymc.sample": (pm.sample, kwargs)}),
             chain_method=f"parallel (pmap over {jax.local_device_count()} host devices)",
             notes=[f"JAX compile events seen: {clock.jax_compile_events}"],
             backend_sampling_s=reported_sampling_time(idata),

@@ -131,6 +131,15 @@ def defaults_of(function, passed: dict) -> dict:
                      and p.name not in passed and p.name != "self"})
 
 
+def described_calls(calls: dict[str, tuple[Any, dict]]) -> dict[str, dict]:
+    """``library_calls`` and ``library_defaults`` for SamplerOutput, from {call name: (the
+    library function, the keywords passed to it)}: one name per call, both views from it."""
+    return {
+        "library_calls": {name: jsonable(kwargs) for name, (_, kwargs) in calls.items()},
+        "library_defaults": {name: defaults_of(function, kwargs) for name, (function, kwargs) in calls.items()},
+    }
+
+
 def jsonable(kwargs: dict) -> dict:
     """Keyword arguments as JSON-friendly values (arrays and objects become short reprs)."""
     out = {}

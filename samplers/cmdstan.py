@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from samplers.base import Backend, SamplerOutput, defaults_of, jsonable, stan_data
+from samplers.base import Backend, SamplerOutput, described_calls, stan_data
 
 INSTALL_HINT = (
     "install CmdStan with `python -m cmdstanpy.install_cmdstan` (downloads from GitHub) or "
@@ -68,9 +68,8 @@ class CmdStanBackend(Backend):
         idata = arviz_base.from_cmdstanpy(posterior=fit, save_warmup=True)
         return SamplerOutput(
             idata=idata,
-            library_calls={"cmdstanpy.CmdStanModel": jsonable(model_kwargs), "CmdStanModel.sample": jsonable(sample_kwargs)},
-            library_defaults={"cmdstanpy.CmdStanModel": defaults_of(cmdstanpy.CmdStanModel, model_kwargs),
-                              "CmdStanModel.sample": defaults_of(cmdstanpy.CmdStanModel.sample, sample_kwargs)},
+            **described_calls({"cmdstanpy.CmdStanModel": (cmdstanpy.CmdStanModel, model_kwargs),
+                               "CmdStanModel.sample": (cmdstanpy.CmdStanModel.sample, sample_kwargs)}),
             chain_method=f"{settings.parallel_chains} parallel CmdStan processes",
             notes=[f"CmdStan {cmdstanpy.cmdstan_version()} at {cmdstanpy.cmdstan_path()}"],
         )

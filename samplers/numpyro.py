@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from samplers._numpyro_run import WarmupCount, mcmc_run_is_the_sampling_window
-from samplers.base import Backend, SamplerOutput, defaults_of, jsonable
+from samplers.base import Backend, SamplerOutput, described_calls
 
 
 class NumPyroBackend(Backend):
@@ -45,16 +45,11 @@ class NumPyroBackend(Backend):
             notes.append(f"only {jax.local_device_count()} host device(s): chains ran sequentially")
         return SamplerOutput(
             idata=idata,
-            library_calls={
-                "numpyro.infer.NUTS": jsonable(nuts_kwargs),
-                "numpyro.infer.MCMC": jsonable(mcmc_kwargs),
-                "MCMC.run": jsonable(run_kwargs),
-            },
-            library_defaults={
-                "numpyro.infer.NUTS": defaults_of(NUTS, nuts_kwargs),
-                "numpyro.infer.MCMC": defaults_of(MCMC, mcmc_kwargs),
-                "MCMC.run": defaults_of(MCMC.run, run_kwargs),
-            },
+            **described_calls({
+                "numpyro.infer.NUTS": (NUTS, nuts_kwargs),
+                "numpyro.infer.MCMC": (MCMC, mcmc_kwargs),
+                "MCMC.run": (MCMC.run, run_kwargs),
+            }),
             chain_method=chain_method,
             notes=notes,
             warmup_grad_evals=warmup.grad_evals,

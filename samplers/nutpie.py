@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from samplers._pymc_common import PYMC_IMPORTS
-from samplers.base import Backend, SamplerOutput, defaults_of, jsonable
+from samplers.base import Backend, SamplerOutput, described_calls
 
 
 class NutpieBackend(Backend):
@@ -43,14 +43,10 @@ class NutpieBackend(Backend):
             idata = nutpie.sample(compiled, **sample_kwargs)
         return SamplerOutput(
             idata=idata,
-            library_calls={
-                "nutpie.compile_pymc_model": jsonable(compile_kwargs),
-                "nutpie.sample": jsonable(sample_kwargs),
-            },
-            library_defaults={
-                "nutpie.compile_pymc_model": defaults_of(nutpie.compile_pymc_model, compile_kwargs),
-                "nutpie.sample": defaults_of(nutpie.sample, sample_kwargs),
-            },
+            **described_calls({
+                "nutpie.compile_pymc_model": (nutpie.compile_pymc_model, compile_kwargs),
+                "nutpie.sample": (nutpie.sample, sample_kwargs),
+            }),
             chain_method=f"{settings.parallel_chains} threads",
             notes=["nutpie building its InferenceData (_BackgroundSampler._extract) is left out of sampling_s"],
         )

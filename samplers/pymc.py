@@ -8,7 +8,7 @@ from samplers._pymc_common import (
     reported_sampling_time,
     sample_kwargs,
 )
-from samplers.base import Backend, SamplerOutput, defaults_of, jsonable
+from samplers.base import Backend, SamplerOutput, described_calls
 
 
 class PyMCBackend(Backend):
@@ -46,8 +46,7 @@ class PyMCBackend(Backend):
             idata = pm.sample(model=pm_model, **kwargs)
         return SamplerOutput(
             idata=idata,
-            library_calls={"pymc.sample": jsonable(kwargs)},
-            library_defaults={"pymc.sample": defaults_of(pm.sample, kwargs)},
+            **described_calls({"pymc.sample": (pm.sample, kwargs)}),
             chain_method=f"{settings.parallel_chains} worker processes",
             notes=["sampling window = PyMC's chain loop, which includes starting its worker processes"],
             backend_sampling_s=reported_sampling_time(idata),

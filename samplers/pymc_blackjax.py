@@ -87,7 +87,7 @@ class PyMCBlackJAXBackend(PyMCJaxBackend):
             stack.enter_context(clock.wrapped(blackjax, "window_adaptation", counting_adaptation))
             stack.enter_context(clock.wrapped(pymc_jax, "_blackjax_inference_loop", loop_with_count))
             stack.enter_context(clock.sampling_calls(
-                pymc_jax, "_sample_blackjax_nuts", block=lambda out, _args: jax.block_until_ready(out[:2])
+                pymc_jax, "_sample_blackjax_nuts", block=lambda out: jax.block_until_ready(out[:2])
             ))
             stack.enter_context(clock.wrapped(pymc_jax, "_sample_blackjax_nuts", take_count))
             yield

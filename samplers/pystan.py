@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from samplers.base import Backend, SamplerOutput, defaults_of, jsonable, stan_data
+from samplers.base import Backend, SamplerOutput, described_calls, stan_data
 
 
 class PyStanBackend(Backend):
@@ -40,9 +40,8 @@ class PyStanBackend(Backend):
         idata = arviz_base.from_pystan(posterior=fit, posterior_model=posterior, save_warmup=True)
         return SamplerOutput(
             idata=idata,
-            library_calls={"stan.build": jsonable(build_kwargs), "Model.sample": jsonable(sample_kwargs)},
-            library_defaults={"stan.build": defaults_of(stan.build, build_kwargs),
-                              "Model.sample": defaults_of(type(posterior).sample, sample_kwargs)},
+            **described_calls({"stan.build": (stan.build, build_kwargs),
+                               "Model.sample": (type(posterior).sample, sample_kwargs)}),
             chain_method="httpstan process pool (one process per core)",
             notes=["sampling_s ends when PyStan's 50 ms poll sees the last chain done; fetching and parsing the output is left out"],
         )
