@@ -13,11 +13,12 @@ import models
 import samplers
 from samplerbench import environment, markdown, records as record_files, report
 from samplerbench.fields import FLOOR, record_kind
-from samplerbench.statistics import summarize
 from samplerbench.orchestrator import (
-    CACHE_MODES, RecordSink, SweepConfig, measure_sweep, plan, probe_availability, sweep_header,
+    BOTH, CACHE_MODES, RecordSink, SweepConfig, measure_sweep, plan, probe_availability, sweep_header,
 )
+from samplerbench.statistics import summarize
 from samplerbench.store import DEFAULT_DB, ResultStore, StoreError, run_key
+from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, ess_targets_of
 
 # Flag -> (SweepConfig field, default). Flags default to None in argparse so that --resume can
 # tell the flags a user typed (which must match the stored sweep) from the ones left out.
@@ -25,8 +26,8 @@ CONFIG_FLAGS = {
     "n": ("ns", [2000]), "runs": ("runs", 5), "samplers": ("samplers", ["all"]),
     "models": ("models", ["linear_regression"]), "chains": ("chains", 4), "tune": ("tune", 1000),
     "draws": ("draws", 1000), "target_accept": ("target_accept", 0.8),
-    "max_treedepth": ("max_treedepth", 10), "cache": ("cache", "cold"), "timeout": ("timeout_s", 600.0),
-    "gradient_floor": ("gradient_floor", True),
+    "max_treedepth": ("max_treedepth", 10), "cache": ("cache", BOTH), "timeout": ("timeout_s", 600.0),
+    "gradient_floor": ("gradient_floor", True), "ess_targets": ("ess_targets", list(DEFAULT_ESS_TARGETS)),
 }
 
 DESCRIPTION = """\
@@ -102,10 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="target acceptance rate of step-size adaptation (default 0.8)")
     p.add_argument("--max-treedepth", type=positive_int, default=None,
                    help="maximum NUTS tree depth (default 10)")
-    p.add_argument("--cache", choices=CACHE_MODES, default=None,
+    p.add_argument("--cache", choices=(*CACHE_MODES, BOTH), default=None,
                    help="cold: every run starts with empty compile caches (first run of a new "
                    "model); warm: an untimed priming run fills the caches first (re-running an "
-                   "unchanged model). Default cold")
+                   "unchanged model); both: cold and warm runs interleaved in one sweep, so one "
+                   "report answers for a first run and a re-run. Default both")
+    p.add_argument("--ess-targets", type=positive_int, nargs="+", default=None, metavar="ESS",
+                   help="bulk ESS targets of the time-to-ESS columns, verdict and break-even plot: "
+                   "seconds from process start until the slowest parameter has that ESS "
+                   f"(default {' '.join(map(str, DEFAULT_ESS_TARGETS))})")
     p.add_argument("--timeout", type=positive_float, default=None, metavar="SECONDS",
                    help="wall-clock limit per run; a run past it is killed and recorded as "
                    "failed (default 600)")
@@ -283,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         records, header = record_files.load_records_file(args.from_records)
         stem = args.name or args.from_records.name.removesuffix(".runs.jsonl")
         same_file = (args.out / f"{stem}.runs.jsonl").resolve() == args.from_records.resolve()
-        summary = summarize(records, samplers.names())
+        summary = summarize(records, samplers.names(), ess_targets_of(header))
         paths = report.write_report(summary, header, args.out, stem, export_records=not same_file)
         print(markdown.terminal_table(summary))
         print(f"\nreport: {paths['markdown']}")
@@ -316,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "start":
             label = ("priming (untimed)" if info.get("priming") else "gradient floor" if info.get("floor")
                      else f"run {info['run']}/{cfg.runs}")
+            if len(cfg.cache_modes) > 1 and not info.get("floor"):
+                label = f"{info['cache']} {label}"
             print(f"[{info['done'] + 1:>3}/{info['total']}] {elapsed:6.0f}s  {info['model']} n={info['n']} "
                   f"{info['sampler']} {label} ...", flush=True)
         elif kind == "record":
@@ -349,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
               f"--resume {sweep_id}", flush=True)
         if not records:
             return 130
-    summary = summarize(records, samplers.names())
+    summary = summarize(records, samplers.names(), ess_targets_of(header))
     paths = report.write_report(summary, header, args.out, stem)
     print()
     print(markdown.terminal_table(summary))

@@ -7,6 +7,11 @@ QUALITY = ("ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_eval
            "grad_evals_total", "ess_per_s", "us_per_grad", "ess_per_1k_grad")
 KEYS = ["model", "n", "cache", "sampler"]
 
+# Per-run numbers aggregated like the timings (min / median / max): the sampling window split
+# into its phases, the fixed cost and the draws' ESS rate of time to ESS (time_to_ess.py), and
+# the peak memory of the run's process tree (memory.py). Time-to-ESS columns are named per target.
+RUN_DERIVED = ("warmup_s", "draws_s", "fixed_s", "draws_ess_per_s", "peak_rss_mib")
+
 # The gradient floor's one spelling: its sampler name in tables and its record kind.
 FLOOR = "gradient-floor"
 

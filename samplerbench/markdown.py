@@ -10,8 +10,10 @@ from samplerbench.environment import differences
 from samplerbench.fields import FLOOR, record_kind
 from samplerbench.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
 from samplerbench.tables import (
-    SCALING_METRICS, headline_table, quality_table, scaling_table, spread_table,
+    SCALING_METRICS, headline_table, quality_table, scaling_table, spread_table, time_to_ess_table,
 )
+from samplerbench.uncertainty import UNSTABLE_RELATIVE_SD
+from samplerbench.verdict import break_even_table, headline_target, model_verdict, terminal_verdict
 
 
 COLUMN_MEANINGS = {
@@ -26,6 +28,10 @@ COLUMN_MEANINGS = {
     "us_per_grad": "sampling_s / grad_evals_total, in µs (sampling_s covers warmup and draws, so all their gradients count); missing for a backend that does not expose its warmup gradients",
     "ess_per_1k_grad": "ess_bulk_min per 1000 gradient evaluations (warmup + draws): sampling efficiency independent of the machine's speed",
     "× floor": "us_per_grad × parallel chains / the gradient floor (the fastest bare compiled value-and-gradient of the log density over the languages timed): how many times that cost each gradient costs inside the sampler; below 1 the backend computes gradients faster than any gradient timed alone",
+    "time to T ESS": "import_s + compile_s + warmup_s + (end_to_end_s − compile_s − sampling_s) + T / draws ESS/s, per run: seconds from the start of the process until the slowest parameter has T bulk ESS (interpreter start not counted)",
+    "warmup_s / draws_s": "sampling_s split into its phases: in the proportion the library reports for them (CmdStan), else in proportion to the gradients of each phase (`split by` says which)",
+    "draws ESS/s": "ess_bulk_min / draws_s: how fast the slowest parameter gains ESS once warmup is over (the slope of the break-even lines)",
+    "peak MiB": "peak resident memory of the run's whole process tree (worker, chain processes, compilers), sampled every 0.1 s, never below the kernel's high-water mark of its largest process",
     "warnings": f"runs with divergences, R-hat > {RHAT_LIMIT} or bulk ESS < {ESS_LIMIT}",
     "agreement": f"posterior means agree with the other backends within {AGREEMENT_MCSE:g} combined MCSE",
 }
@@ -102,6 +108,28 @@ def _sweep_status_lines(header: dict, records: list[dict]) -> list[str]:
     return lines
 
 
+def answer_block(summary: Summary, model: str, n, figures: dict[str, str]) -> list[str]:
+    """The section that opens a model at one n: the verdict in words, the break-even plot and
+    where the lines cross."""
+    sentences = model_verdict(summary, model, n)
+    if not sentences:
+        return []
+    block = [f"## {model}, n = {n}: the answer", ""]
+    block += [f"- {sentence}" for sentence in sentences]
+    block += ["", f"Time to {headline_target(summary):,} ESS counts everything a user waits for: import, compile, "
+              "warmup, the draws needed and the rest of end-to-end. Two backends differ only when the "
+              "95 % bootstrap interval of the ratio of their medians excludes 1 *and* a Mann–Whitney test "
+              "gives p < 0.05 (README, \"The answer\").", ""]
+    if figures.get("break_even"):
+        block += [f"![{model}, n = {n}: seconds to a target ESS, per backend]({figures['break_even']})", ""]
+    crossings = break_even_table(summary, model, n)
+    if not crossings.empty:
+        block += ["Fastest backend by ESS needed (where the lines of the plot cross; beyond the ESS a run "
+                  "reached, the draws are extrapolated at its measured rate):", "",
+                  crossings.to_markdown(index=False), ""]
+    return block
+
+
 def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str, str]] | None = None) -> str:
     """The report; ``plots`` maps (model, cache) to {"times": file, "scaling": file} to embed."""
     plots = plots or {}
@@ -135,6 +163,9 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
         overviews[(model, cache)] = block
     shown = set()
     for (model, n, cache), part in table.groupby(["model", "n", "cache"], sort=False):
+        if (model, n) not in shown:
+            lines += answer_block(summary, model, n, plots.get((model, n), {}))
+            shown.add((model, n))
         if (model, cache) not in shown:
             lines += overviews.get((model, cache), [])
             shown.add((model, cache))
@@ -144,6 +175,10 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
                   *([floor_sentence(records, model, n), ""] if (model, n) in floors else []),
                   "Headline: minimum over runs (as in the reference table) and the median.", "",
                   headline_table(part).to_markdown(index=False), "",
+                  "Time to a target ESS: seconds from the start of the process until the slowest parameter "
+                  "has that bulk ESS (the fixed costs, then the draws needed at the run's measured rate; "
+                  "per run, then the median and range over runs):", "",
+                  time_to_ess_table(part, summary.ess_targets).to_markdown(index=False), "",
                   "All timings, min / median / max over the ok runs:", "",
                   spread_table(part).to_markdown(index=False), "",
                   "Sampling quality (median over ok runs):", "",
@@ -166,6 +201,12 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
             lines += ["Warmup gradients not exposed by " + ", ".join(f"**{s}**" for s in no_warmup["sampler"])
                       + ": µs / gradient, × floor and ESS / 1k grad are missing for them (a figure from the kept "
                       "draws alone would mean something else).", ""]
+        unstable = part[part["unstable"].fillna("") != ""] if "unstable" in part else part.iloc[0:0]
+        if not unstable.empty:
+            lines += ["Unstable measurements (standard deviation over runs above "
+                      f"{UNSTABLE_RELATIVE_SD:.0%} of the mean; the median is a rough guide only, and more runs "
+                      "(`--runs`) or a quieter machine would tighten it): "
+                      + "; ".join(f"**{r['sampler']}** {r['unstable']}" for _, r in unstable.iterrows()) + ".", ""]
         problems = part[part["status"] != "ok"]
         if not problems.empty:
             lines.append("Not measured, or not to be trusted:")
@@ -191,4 +232,5 @@ def terminal_table(summary: Summary) -> str:
             for metric, label in (("sampling_s", "sampling s"), ("end_to_end_s", "end-to-end s")):
                 parts.append(f"{model}, cache {cache}: {label} (median) against n\n"
                              + scaling_table(part, metric).to_markdown(index=False))
-    return "\n\n".join(parts)
+    verdict = terminal_verdict(summary)
+    return "\n\n".join(parts + ([verdict] if verdict else []))

@@ -23,9 +23,12 @@ from typing import Callable
 
 from samplerbench.environment import REPO_ROOT
 from samplerbench.fields import FLOOR, TIMING_FIELDS
+from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS
+from samplerbench.memory import TreeMemoryWatch, max_rss_mib
 from samplers.base import RunSettings  # a plain dataclass: no sampling library is imported
 
 CACHE_MODES = ("cold", "warm")
+BOTH = "both"  # a sweep that measures both modes, interleaved, so one report holds both
 FLOOR_NEEDS = ("numpyro", "pymc")  # the floor times the NumPyro and the PyMC version; one suffices
 
 
@@ -51,10 +54,17 @@ class SweepConfig:
     timeout_s: float = 600.0
     cores: int = field(default_factory=_RUN_FIELDS["cores"].default_factory)
     gradient_floor: bool = True
+    ess_targets: list[int] = field(default_factory=lambda: list(DEFAULT_ESS_TARGETS))
 
-    def run_settings(self, seed: int, cache_dir: Path, work_dir: Path) -> RunSettings:
-        return RunSettings(seed=seed, cache_dir=str(cache_dir), work_dir=str(work_dir),
-                           **{name: getattr(self, name) for name in SWEEP_SETTINGS})
+    @property
+    def cache_modes(self) -> tuple[str, ...]:
+        """The cache modes measured: one, or both for `--cache both`."""
+        return CACHE_MODES if self.cache == BOTH else (self.cache,)
+
+    def run_settings(self, seed: int, cache_dir: Path, work_dir: Path, cache: str | None = None) -> RunSettings:
+        values = {name: getattr(self, name) for name in SWEEP_SETTINGS}
+        values["cache"] = cache or self.cache
+        return RunSettings(seed=seed, cache_dir=str(cache_dir), work_dir=str(work_dir), **values)
 
 
 def worker_env(base: dict, cache_dir: Path, cache: str, chains: int) -> dict:
@@ -133,18 +143,20 @@ def _read_worker_record(path: Path) -> dict:
 
 
 def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_dir: Path,
-                scratch: Path, log_dir: Path | None = None, kind: str = "run") -> dict:
+                scratch: Path, log_dir: Path | None = None, kind: str = "run", cache: str | None = None) -> dict:
     """Take one measurement (a timed run, or the gradient floor) in a fresh worker process and
-    return its record (never raises)."""
+    return its record (never raises). ``cache`` is this run's mode (a `both` sweep has two)."""
+    cache = cache or cfg.cache
+    if cache not in CACHE_MODES:
+        raise ValueError(f"a run's cache mode is one of {', '.join(CACHE_MODES)}, not {cache!r}")
     seed = secrets.randbelow(2**31 - 1) + 1
     work_dir = Path(tempfile.mkdtemp(prefix=f"{sampler}-{run}-", dir=scratch))
-    settings = cfg.run_settings(seed, cache_dir, work_dir)
+    settings = cfg.run_settings(seed, cache_dir, work_dir, cache)
     config = {"model": model, "sampler": sampler, "n": n, "settings": asdict(settings), "kind": kind}
     config_path, result_path, log_path = work_dir / "config.json", work_dir / "result.json", work_dir / "worker.log"
     config_path.write_text(json.dumps(config))
-    env = worker_env(os.environ, cache_dir, cfg.cache, cfg.chains)
+    env = worker_env(os.environ, cache_dir, cache, cfg.chains)
 
-    timed_out = False
     with open(log_path, "w") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -152,12 +164,14 @@ def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, ca
             cwd=work_dir, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        # The worker leads its own session: the watch sums the memory of every process in it
+        # and kills the session at the timeout, while this thread waits for the worker with
+        # wait4, which also returns the kernel's high-water mark of its memory.
+        watch = TreeMemoryWatch(proc.pid, deadline=start + cfg.timeout_s, on_deadline=lambda: _kill_group(proc))
         try:
-            returncode = proc.wait(timeout=cfg.timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc)
-            returncode = proc.wait()
+            with watch:
+                _, status, usage = os.wait4(proc.pid, 0)
+                proc.returncode = os.waitstatus_to_exitcode(status)
         except BaseException:
             # Ctrl-C (or any error here): the worker lives in its own session and would
             # otherwise go on computing a run nobody will record.
@@ -165,6 +179,7 @@ def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, ca
             proc.wait()
             raise
         process_s = time.perf_counter() - start
+    timed_out = watch.deadline_passed
     _kill_group(proc)  # reap helper processes a backend may have left (httpstan's pool)
 
     record: dict = {"status": "failed", "reason": ""}
@@ -180,6 +195,9 @@ def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, ca
         model=model, sampler=sampler, n=n, run=run, seed=seed, process_s=process_s,
         **{name: getattr(settings, name) for name in SWEEP_SETTINGS},
         parallel_chains=settings.parallel_chains,
+        peak_rss_mib=max(watch.peak_mib or 0.0, max_rss_mib(usage)),
+        peak_rss_tree_sampled_mib=watch.peak_mib,
+        peak_rss_largest_process_mib=max_rss_mib(usage),
         worker_env={name: env.get(name) for name in TIMING_ENV_VARS},
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
@@ -193,7 +211,7 @@ def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, ca
             process_s - record["import_s"] - record["end_to_end_s"] - record.get("diagnostics_s", 0.0)
         )
     if record["status"] == "failed":
-        kept_log = (log_dir or scratch.parent / "logs") / f"{model}-{sampler}-n{n}-{cfg.cache}-run{run}.log"
+        kept_log = (log_dir or scratch.parent / "logs") / f"{model}-{sampler}-n{n}-{cache}-run{run}.log"
         kept_log.parent.mkdir(parents=True, exist_ok=True)
         if log_path.exists():
             shutil.copyfile(log_path, kept_log)
@@ -238,28 +256,31 @@ class PlannedRun:
     sampler: str
     run: int
     kind: str = "run"
+    cache: str = "cold"  # the floor compiles afresh whatever the sweep's mode
 
     @property
     def key(self) -> tuple:
-        return (self.kind, self.model, self.n, self.sampler, self.run)
+        return (self.kind, self.model, self.n, "" if self.kind == FLOOR else self.cache, self.sampler, self.run)
 
 
 def plan(cfg: SweepConfig) -> list[PlannedRun]:
     """Every measurement of the sweep, in the order they are taken: per model and n the
-    floor, then the runs round-robin over backends (run 1 of every backend, then run 2, ...),
-    so a burst of background load is spread over the backends instead of falling on one."""
+    floor, then the runs round-robin over backends (run 1 of every backend, then run 2, ...;
+    with `--cache both`, run 1 cold of every backend, run 1 warm of every backend, ...), so a
+    burst of background load is spread over backends and cache modes instead of falling on one."""
     tasks = []
     for model in cfg.models:
         for n in cfg.ns:
             if cfg.gradient_floor:
                 tasks.append(PlannedRun(model, n, FLOOR, 1, FLOOR))
             for run in range(1, cfg.runs + 1):
-                tasks += [PlannedRun(model, n, sampler, run) for sampler in cfg.samplers]
+                for cache in cfg.cache_modes:
+                    tasks += [PlannedRun(model, n, sampler, run, cache=cache) for sampler in cfg.samplers]
     return tasks
 
 
-def _skipped(task: PlannedRun, cfg: SweepConfig, reason: str) -> dict:
-    return dict(model=task.model, sampler=task.sampler, n=task.n, cache=cfg.cache, run=task.run,
+def _skipped(task: PlannedRun, reason: str) -> dict:
+    return dict(model=task.model, sampler=task.sampler, n=task.n, cache=task.cache, run=task.run,
                 kind=task.kind, status="skipped", reason=reason, **{name: None for name in TIMING_FIELDS})
 
 
@@ -276,36 +297,38 @@ def measure_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, st
     try:
         for index, task in enumerate(todo):
             progress = {"model": task.model, "sampler": task.sampler, "n": task.n, "run": task.run,
-                        "done": index, "total": len(todo)}
+                        "cache": task.cache, "done": index, "total": len(todo)}
             needs = FLOOR_NEEDS if task.kind == FLOOR else (task.sampler,)
             reasons = [availability.get(name) for name in needs]
             if all(reasons):
-                record = _skipped(task, cfg, "; ".join(dict.fromkeys(reasons)))
+                record = _skipped(task, "; ".join(dict.fromkeys(reasons)))
                 sink.write(record)
                 on_event("record", {**progress, "record": record})
                 continue
             if task.kind == FLOOR:
                 on_event("start", {**progress, "floor": True})
                 record = measure_one(task.model, FLOOR, task.n, 1, cfg, root / "cache" / f"floor-{task.model}-{task.n}",
-                                     scratch, log_dir, kind=FLOOR)
+                                     scratch, log_dir, kind=FLOOR, cache=task.cache)
                 sink.write(record)
                 on_event("record", {**progress, "record": record})
                 continue
             group = (task.model, task.sampler, task.n)
-            shared_cache = root / "cache" / f"{task.model}-{task.sampler}-n{task.n}"
-            if cfg.cache == "warm" and group not in primed:
+            shared_cache = root / "cache" / f"{task.model}-{task.sampler}-n{task.n}-warm"
+            if task.cache == "warm" and group not in primed:
                 # Untimed run that fills the caches; a resumed sweep primes again (caches of
                 # the interrupted session are gone), which changes no timed number.
                 on_event("start", {**progress, "run": 0, "priming": True})
-                record = measure_one(task.model, task.sampler, task.n, 0, cfg, shared_cache, scratch, log_dir)
+                record = measure_one(task.model, task.sampler, task.n, 0, cfg, shared_cache, scratch, log_dir,
+                                     cache="warm")
                 record["priming"] = True  # not in statistics
                 sink.write(record)
                 on_event("record", {**progress, "record": record})
                 primed.add(group)
             on_event("start", progress)
-            cache_dir = shared_cache if cfg.cache == "warm" else root / "cache" / f"run-{index}"
-            record = measure_one(task.model, task.sampler, task.n, task.run, cfg, cache_dir, scratch, log_dir)
-            if cfg.cache == "cold":
+            cache_dir = shared_cache if task.cache == "warm" else root / "cache" / f"run-{index}"
+            record = measure_one(task.model, task.sampler, task.n, task.run, cfg, cache_dir, scratch, log_dir,
+                                 cache=task.cache)
+            if task.cache == "cold":
                 shutil.rmtree(cache_dir, ignore_errors=True)
             sink.write(record)
             on_event("record", {**progress, "record": record})

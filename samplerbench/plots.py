@@ -2,6 +2,9 @@
 
 - times: per backend one horizontal bar, compile + sampling + the rest of end-to-end stacked
   (medians over the ok runs), one panel per n;
+  the label adds the run's peak memory (whole process tree, median);
+- break-even: seconds to reach an ESS against the ESS needed, log-log, one line per backend,
+  cold solid and warm dashed;
 - scaling (sweeps over several n): compile, sampling and end-to-end seconds and ESS/s against
   n on log-log axes, one line per backend, the band spanning min to max over runs.
 """
@@ -79,8 +82,10 @@ def times_plot(table: pd.DataFrame, path: Path, title: str) -> Path:
                 ax.barh(y, width, left=left, color=colour, label=label, height=0.65)
                 left += width
             widest = max(widest, left)
-            ax.text(left, y, f" {left:.1f} s", va="center", ha="left", fontsize=8)
-        ax.set_xlim(0, widest * 1.22 if widest else 1)
+            memory = row.get("peak_rss_mib_median")
+            ax.text(left, y, f" {left:.1f} s" + (f" · {memory:,.0f} MiB" if _finite(memory) else ""),
+                    va="center", ha="left", fontsize=8)
+        ax.set_xlim(0, widest * 1.4 if widest else 1)
         ax.set_title(f"n = {n:,}")
         ax.set_xlabel("seconds (median over runs)")
         ax.grid(axis="x", alpha=0.3)
@@ -129,6 +134,36 @@ def scaling_plot(table: pd.DataFrame, path: Path, title: str) -> Path:
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 7) or 1, fontsize=9, frameon=False)
     fig.suptitle(title + "\nlines: median over runs; bands: min to max", fontsize=11)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def break_even_plot(lines: dict[tuple[str, str], tuple], ess, targets, path: Path, title: str) -> Path:
+    """``lines``: (backend, cache) -> (median, min, max) seconds at each ESS in ``ess``."""
+    backends = list(dict.fromkeys(name for name, _ in lines))
+    colours = backend_colours(backends)
+    fig, ax = plt.subplots(figsize=(8.5, 5.6))
+    for (name, cache), (median, low, high) in lines.items():
+        style = "-" if cache == "cold" else "--"
+        ax.plot(ess, median, style, color=colours[name], label=f"{name} ({cache})", linewidth=1.6)
+        ax.fill_between(ess, low, high, color=colours[name], alpha=0.08, linewidth=0)
+    for target in targets:
+        ax.axvline(target, color="#888888", linestyle=":", linewidth=0.8)
+        ax.text(target, 1.0, f" {target:,}", transform=ax.get_xaxis_transform(), fontsize=8,
+                va="top", ha="left", color="#555555")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(ess[0], ess[-1])
+    _plain_log_ticks(ax)
+    ax.set_xlabel("bulk ESS needed (slowest parameter), log scale")
+    ax.set_ylabel("seconds from process start, log scale")
+    ax.grid(which="both", alpha=0.25)
+    ax.legend(fontsize=8, ncol=2, frameon=False, loc="upper left")
+    fig.suptitle(title + "\nlines: median over runs (solid: cold, dashed: warm); bands: min to max over runs"
+                 "\nimport + compile + warmup + rest of end-to-end, then the draws at each run's measured rate",
+                 fontsize=9.5)
+    fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

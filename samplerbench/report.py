@@ -12,11 +12,27 @@ from samplerbench.markdown import render_markdown
 from samplerbench.statistics import Summary
 
 
-def write_plots(table: pd.DataFrame, out_dir: Path, stem: str) -> dict[tuple, dict[str, str]]:
-    """One times plot per (model, cache), plus a scaling plot when the sweep has several n."""
-    from samplerbench import plots as plotting
+def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[str, str]]:
+    """One times plot per (model, cache), a scaling plot when the sweep has several n, and a
+    break-even plot per (model, n) under the key (model, n)."""
+    import numpy as np
 
+    from samplerbench import plots as plotting
+    from samplerbench.verdict import BREAK_EVEN_RANGE, curves
+
+    table = summary.table
     made: dict[tuple, dict[str, str]] = {}
+    ess = np.geomspace(*BREAK_EVEN_RANGE, 200)
+    for (model, n), part in table.groupby(["model", "n"], sort=False) if not table.empty else []:
+        lines = {}
+        for _, row in part[part["ok"] > 0].iterrows():
+            line = curves(summary, model, n, row["cache"], row["sampler"], ess)
+            if np.isfinite(line[0]).all():
+                lines[(row["sampler"], row["cache"])] = line
+        if lines:
+            path = out_dir / f"{stem}-{model}-n{n}-break-even.png"
+            made[(model, n)] = {"break_even": plotting.break_even_plot(
+                lines, ess, summary.ess_targets, path, f"{model}, n = {n:,}: time to a target ESS").name}
     for (model, cache), part in table.groupby(["model", "cache"], sort=False) if not table.empty else []:
         if not part["sampling_s_median"].notna().any():
             continue  # nothing measured: no picture of nothing
@@ -38,7 +54,7 @@ def write_report(summary: Summary, header: dict, out_dir: Path, stem: str,
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"markdown": out_dir / f"{stem}.md", "csv": out_dir / f"{stem}.csv",
              "environment": out_dir / f"{stem}.env.json", "records": out_dir / f"{stem}.runs.jsonl"}
-    plots = write_plots(table, out_dir, stem)
+    plots = write_plots(summary, out_dir, stem)
     paths["plots"] = [out_dir / name for files in plots.values() for name in files.values()]
     paths["markdown"].write_text(render_markdown(summary, header, plots))
     table.to_csv(paths["csv"], index=False)

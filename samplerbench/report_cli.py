@@ -10,6 +10,7 @@ from pathlib import Path
 import samplers
 from samplerbench import markdown, report, sweep_comparison
 from samplerbench.statistics import summarize
+from samplerbench.time_to_ess import ess_targets_of
 from samplerbench.store import DEFAULT_DB, ResultStore, StoreError
 
 DESCRIPTION = """\
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         sweep = sweep_comparison.load_sweep(args.sweep, args.db)
     except StoreError as err:
         parser.error(str(err))
-    summary = summarize(sweep.records, samplers.names())
+    summary = summarize(sweep.records, samplers.names(), ess_targets_of(sweep.header))
     paths = report.write_report(summary, sweep.header, args.out, args.name or sweep.label)
     print(markdown.terminal_table(summary))
     print(f"\nreport: {paths['markdown']}  table: {paths['csv']}  plots: "

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from samplerbench.fields import KEYS, QUALITY, TIMING_FIELDS
+from samplerbench.fields import KEYS, QUALITY, RUN_DERIVED, TIMING_FIELDS
 from samplerbench.records import gradient_floors, records_frame
+from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, HEADLINE_TARGET, time_to_ess_column
+from samplerbench.uncertainty import is_unstable, relative_sd
 
 
 # Quality warnings that matter: any divergence, R-hat above 1.01, bulk ESS below 400.
@@ -85,10 +87,23 @@ def agreement(frame: pd.DataFrame) -> dict[tuple, dict[str, str]]:
     return out
 
 
+def unstable_fields(ok: pd.DataFrame, columns) -> str:
+    """The columns whose runs spread by more than the stated threshold (pyperf's warning)."""
+    found = []
+    for column in columns:
+        values = pd.to_numeric(ok[column], errors="coerce").dropna()
+        if is_unstable(values):
+            found.append(f"{column} (sd {relative_sd(values):.0%} of the mean)")
+    return "; ".join(found)
+
+
 def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
-              floors: dict[tuple, float] | None = None) -> pd.DataFrame:
+              floors: dict[tuple, float] | None = None, ess_targets=DEFAULT_ESS_TARGETS) -> pd.DataFrame:
     """min / median / max of every timing over the ok runs of each (model, n, cache, sampler)."""
     floors = floors or {}
+    spread_columns = (*TIMING_FIELDS, *RUN_DERIVED, *(time_to_ess_column(t) for t in ess_targets))
+    watched = ("sampling_s", "end_to_end_s", time_to_ess_column(HEADLINE_TARGET)
+               if HEADLINE_TARGET in ess_targets else time_to_ess_column(ess_targets[0]))
     verdicts = agreement(frame)
     rows = []
     for key, group in frame.groupby(KEYS, sort=False, dropna=False):
@@ -99,7 +114,7 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
         row["status"] = _status(group)
         not_ok = group[group["status"] != "ok"]
         row["reason"] = "; ".join(dict.fromkeys(str(r) for r in not_ok["reason"].dropna() if str(r)))
-        for column in TIMING_FIELDS:
+        for column in spread_columns:
             values = pd.to_numeric(ok[column], errors="coerce")
             row[f"{column}_min"] = values.min()
             row[f"{column}_median"] = values.median()
@@ -115,6 +130,9 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
         row["parallel_chains"] = parallel
         row["overhead_x_floor"] = row["us_per_grad_median"] * parallel / floor if floor == floor else math.nan
         row["warnings"] = quality_warnings(ok) if len(ok) else ""
+        row["unstable"] = unstable_fields(ok, watched) if len(ok) else ""
+        splits = ok["phase_split"].dropna().unique() if "phase_split" in ok else []
+        row["phase_split"] = ", ".join(sorted(splits))
         row["disagreement"] = verdicts.get((row["model"], row["n"], row["cache"]), {}).get(row["sampler"], "")
         if row["disagreement"] and row["status"] in ("ok", "partly failed"):
             row["status"] = "disagrees"
@@ -162,9 +180,12 @@ class Summary:
     frame: pd.DataFrame  # one row per timed run
     table: pd.DataFrame  # one row per (model, n, cache, sampler)
     floors: dict[tuple, float]  # (model, n) -> gradient floor, µs
+    ess_targets: tuple[int, ...] = DEFAULT_ESS_TARGETS
 
 
-def summarize(records: list[dict], sampler_order: list[str] | None = None) -> Summary:
-    frame = records_frame(records)
+def summarize(records: list[dict], sampler_order: list[str] | None = None,
+              ess_targets=DEFAULT_ESS_TARGETS) -> Summary:
+    ess_targets = tuple(sorted(set(int(t) for t in ess_targets))) or DEFAULT_ESS_TARGETS
+    frame = records_frame(records, ess_targets)
     floors = gradient_floors(records)
-    return Summary(records, frame, aggregate(frame, sampler_order, floors), floors)
+    return Summary(records, frame, aggregate(frame, sampler_order, floors, ess_targets), floors, ess_targets)

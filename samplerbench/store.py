@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from samplerbench.fields import record_kind
+from samplerbench.fields import FLOOR, record_kind
 
 DEFAULT_DB = Path("results") / "samplerbench.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Typed copies of record fields, for SQL users; the record JSON stays the source of truth.
 RUN_COLUMNS = (
@@ -32,6 +32,7 @@ RUN_COLUMNS = (
     "import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s",
     "ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_evals", "ess_per_s",
     "us_per_grad", "floor_us_per_grad", "seed", "finished_at",
+    "warmup_s", "draws_s", "peak_rss_mib",  # schema 2
 )
 
 # MIGRATIONS[v] turns a version v-1 store into version v. Only ever append to this list.
@@ -58,6 +59,13 @@ MIGRATIONS: dict[int, list[str]] = {
             seed INTEGER, finished_at TEXT, record TEXT NOT NULL)""",
         "CREATE INDEX runs_by_sweep ON runs (sweep_id, kind, model, n, sampler, run)",
     ],
+    # The sampling window split into warmup and draws, and the run's peak memory (issue "The
+    # answer, with confidence"); older rows keep NULL there, as their records lack the fields.
+    2: [
+        "ALTER TABLE runs ADD COLUMN warmup_s REAL",
+        "ALTER TABLE runs ADD COLUMN draws_s REAL",
+        "ALTER TABLE runs ADD COLUMN peak_rss_mib REAL",
+    ],
 }
 
 
@@ -70,8 +78,11 @@ def _now() -> str:
 
 
 def run_key(record: dict) -> tuple:
-    """What identifies one planned measurement within a sweep."""
-    return (record_kind(record), record["model"], int(record["n"]), record["sampler"], int(record["run"]))
+    """What identifies one planned measurement within a sweep (orchestrator.PlannedRun.key):
+    a `--cache both` sweep measures every run twice, cold and warm; a floor has no cache mode."""
+    kind = record_kind(record)
+    cache = "" if kind == FLOOR else record.get("cache") or "cold"
+    return (kind, record["model"], int(record["n"]), cache, record["sampler"], int(record["run"]))
 
 
 @dataclass

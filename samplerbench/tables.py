@@ -8,6 +8,7 @@ import pandas as pd
 
 from samplerbench.fields import TIMING_FIELDS
 from samplerbench.statistics import loglog_slope
+from samplerbench.time_to_ess import time_to_ess_column
 
 
 def fmt(value, digits=2) -> str:
@@ -39,7 +40,34 @@ def headline_table(table: pd.DataFrame) -> pd.DataFrame:
             "–" if u != u else (f"{u:.1f} ({x:.1f}×)" if x == x else f"{u:.1f}")
             for u, x in zip(table["us_per_grad_median"], table["overhead_x_floor"])
         ],
+        "peak MiB (median)": [fmt(v, 0) for v in _column(table, "peak_rss_mib_median")],
     })
+    return out
+
+
+def _column(table: pd.DataFrame, name: str) -> pd.Series:
+    """A column of the aggregated table, all missing when the records predate it."""
+    return table[name] if name in table else pd.Series([math.nan] * len(table), index=table.index)
+
+
+def time_to_ess_table(table: pd.DataFrame, targets) -> pd.DataFrame:
+    """Time to each target ESS (median, and min–max over runs) with the parts it is made of."""
+    out = pd.DataFrame({
+        "backend": table["sampler"],
+        "fixed s (import + compile + warmup + rest)": [fmt(v) for v in _column(table, "fixed_s_median")],
+        "warmup s / draws s": [f"{fmt(w)} / {fmt(d)}" if w == w else "–"
+                               for w, d in zip(_column(table, "warmup_s_median"), _column(table, "draws_s_median"))],
+        "draws ESS/s": [fmt(v, 0) for v in _column(table, "draws_ess_per_s_median")],
+    })
+    for target in targets:
+        column = time_to_ess_column(target)
+        out[f"to {target:,} ESS s (median [min–max])"] = [
+            "–" if m != m else f"{fmt(m)} [{fmt(lo)}–{fmt(hi)}]"
+            for m, lo, hi in zip(_column(table, f"{column}_median"), _column(table, f"{column}_min"),
+                                 _column(table, f"{column}_max"))
+        ]
+    out["split by"] = [s or "–" for s in (table["phase_split"] if "phase_split" in table else [""] * len(table))]
+    out["unstable (sd > 10 % of mean)"] = [u or "–" for u in (table["unstable"] if "unstable" in table else [""] * len(table))]
     return out
 
 

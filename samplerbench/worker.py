@@ -114,6 +114,9 @@ def measure(config: dict, record: dict) -> None:
     record.update(quality(output.idata, spec.parameters, record["sampling_s"],
                           output.warmup_grad_evals, output.warmup_iterations))
     record["diagnostics_s"] = time.perf_counter() - diag_start
+    from samplerbench.time_to_ess import split_sampling
+
+    record.update(split_sampling(record, output.warmup_fraction_reported))
     record["status"] = "ok"
 
 

@@ -59,6 +59,9 @@ class SamplerOutput:
     # backends whose InferenceData has no warmup sample stats (the JAX rows); else None.
     warmup_grad_evals: int | None = None
     warmup_iterations: int | None = None  # warmup iterations per chain those steps came from
+    # The warmup share of the library's own per-phase timings, where it reports them (CmdStan);
+    # otherwise sampling_s is split in proportion to the gradients of each phase.
+    warmup_fraction_reported: float | None = None
 
 
 class Backend:

@@ -66,7 +66,11 @@ class CmdStanBackend(Backend):
         with clock.sampling():
             fit = stan_model.sample(**sample_kwargs)
         idata = arviz_base.from_cmdstanpy(posterior=fit, save_warmup=True)
+        # CmdStan reports each chain's warm-up and sampling seconds: their share splits sampling_s.
+        chain_times = fit.time or []
+        phases = [sum(float(t.get(k, 0.0)) for t in chain_times) for k in ("warmup", "sampling")]
         return SamplerOutput(
+            warmup_fraction_reported=phases[0] / sum(phases) if sum(phases) > 0 else None,
             idata=idata,
             **described_calls({"cmdstanpy.CmdStanModel": (cmdstanpy.CmdStanModel, model_kwargs),
                                "CmdStanModel.sample": (cmdstanpy.CmdStanModel.sample, sample_kwargs)}),

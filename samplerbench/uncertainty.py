@@ -1,0 +1,117 @@
+"""Whether two sets of runs differ, and whether one set is stable enough to trust.
+
+Two backends (or two sweeps) differ in a timing only when both of these say so:
+- the 95 % bootstrap confidence interval of the ratio of their medians excludes 1
+  (SciPy's ``bootstrap``, each set resampled independently, percentile method, 9 999
+  resamples with a fixed seed, so a report rebuilt from the same records reads the same);
+- the two-sided Mann–Whitney U test (as asv uses) gives p < 0.05.
+The bootstrap alone is too confident with a handful of runs; Mann–Whitney alone says nothing
+about the size of the difference. With fewer than 4 runs on a side Mann–Whitney cannot reach
+p < 0.05 at all, so such a pair is always "indistinguishable", with the runs it would take.
+
+A set of runs is *unstable* (pyperf's warning) when its standard deviation exceeds 10 % of
+its mean: the median is then a rough guide only.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+CONFIDENCE = 0.95
+ALPHA = 0.05
+RESAMPLES = 9999
+SEED = 20221125  # fixed: the same records always give the same interval
+MIN_RUNS_FOR_TEST = 4  # the fewest runs per side with which Mann-Whitney can reach p < 0.05
+RUNS_NEEDED_CAP = 100
+UNSTABLE_RELATIVE_SD = 0.10
+
+
+@dataclass
+class RatioTest:
+    """b against a: ``ratio`` = median(b) / median(a) with its interval and test."""
+
+    ratio: float
+    low: float
+    high: float
+    p_value: float
+    runs_a: int
+    runs_b: int
+    differ: bool
+    runs_needed: int | None  # per side, projected, when they do not differ (None: > cap or unknown)
+
+    def interval_text(self) -> str:
+        if self.low != self.low:
+            return f"ratio {self.ratio:.2f}, no interval from one run"
+        return (f"ratio {self.ratio:.2f}, {CONFIDENCE:.0%} CI {self.low:.2f}–{self.high:.2f}, "
+                f"Mann–Whitney p = {self.p_value:.2g}")
+
+    def verdict_text(self) -> str:
+        runs = min(self.runs_a, self.runs_b)
+        at = f"at {runs} run{'s' if runs != 1 else ''}"
+        if self.differ:
+            return f"a real difference {at}"
+        if self.runs_needed is None:
+            more = f"more than {RUNS_NEEDED_CAP} runs each would be needed to tell them apart"
+        elif runs < 2:
+            more = f"at least {MIN_RUNS_FOR_TEST} runs each are needed to test a difference"
+        else:
+            more = f"about {self.runs_needed} runs each would be needed to tell them apart"
+        return f"indistinguishable {at} ({more})"
+
+
+def _median_ratio(a, b, axis=-1):
+    return np.median(b, axis=axis) / np.median(a, axis=axis)
+
+
+def compare_runs(a, b) -> RatioTest:
+    """Test whether the values ``b`` differ from ``a`` (module docstring)."""
+    from scipy import stats
+
+    a = np.asarray([v for v in a if v == v], dtype=float)
+    b = np.asarray([v for v in b if v == v], dtype=float)
+    if len(a) == 0 or len(b) == 0:
+        raise ValueError("compare_runs needs at least one value on each side")
+    ratio = float(_median_ratio(a, b))
+    low = high = p_value = math.nan
+    if len(a) >= 2 and len(b) >= 2:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # degenerate resamples of identical values
+            interval = stats.bootstrap((a, b), _median_ratio, vectorized=True, paired=False,
+                                       confidence_level=CONFIDENCE, n_resamples=RESAMPLES,
+                                       method="percentile", rng=np.random.default_rng(SEED)).confidence_interval
+            p_value = float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+        low, high = float(interval.low), float(interval.high)
+    differ = bool(low == low and (low > 1 or high < 1) and p_value < ALPHA)
+    return RatioTest(ratio, low, high, p_value, len(a), len(b), differ,
+                     None if differ else _runs_needed(ratio, low, high, min(len(a), len(b))))
+
+
+def _runs_needed(ratio: float, low: float, high: float, runs: int) -> int | None:
+    """The interval narrows like 1/√runs: the runs per side at which its half-width (on the
+    log scale) would be the observed difference, never fewer than Mann–Whitney needs."""
+    if runs < 2:
+        return MIN_RUNS_FOR_TEST
+    if low != low or low <= 0 or ratio <= 0:
+        return None
+    half_width = (math.log(high) - math.log(low)) / 2
+    difference = abs(math.log(ratio))
+    if difference == 0:
+        return None
+    needed = max(MIN_RUNS_FOR_TEST, runs + 1, math.ceil(runs * (half_width / difference) ** 2))
+    return needed if needed <= RUNS_NEEDED_CAP else None
+
+
+def relative_sd(values) -> float:
+    """Standard deviation over the mean (NaN with fewer than 2 values)."""
+    values = np.asarray([v for v in values if v == v], dtype=float)
+    if len(values) < 2 or values.mean() == 0:
+        return math.nan
+    return float(values.std(ddof=1) / abs(values.mean()))
+
+
+def is_unstable(values) -> bool:
+    return relative_sd(values) > UNSTABLE_RELATIVE_SD

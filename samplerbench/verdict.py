@@ -1,0 +1,212 @@
+"""The answer, stated outright, from a ``Summary``: per model and n, which backend reaches the
+headline ESS first from a cold start and on a re-run, which gains ESS fastest once compiled,
+whether the runner-up really differs (samplerbench.uncertainty), and where the break-even
+lines of time against ESS needed cross.
+
+Only backends whose posterior agrees with the others and whose chains converged (median
+R-hat ≤ 1.01) can win; a faster backend that fails that is named as such, never as the winner.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from samplerbench.statistics import RHAT_LIMIT, Summary
+from samplerbench.time_to_ess import HEADLINE_TARGET, time_to_ess_column
+from samplerbench.uncertainty import compare_runs
+
+CACHE_WORDS = {
+    "cold": "From a cold start (a new or changed model)",
+    "warm": "On a re-run (warm compile caches)",
+}
+BREAK_EVEN_RANGE = (100, 100_000)  # ESS needed, the x axis of the break-even plot
+
+
+def headline_target(summary: Summary) -> int:
+    return HEADLINE_TARGET if HEADLINE_TARGET in summary.ess_targets else summary.ess_targets[0]
+
+
+def _ok_runs(summary: Summary, model, n, cache=None) -> pd.DataFrame:
+    frame = summary.frame
+    mask = (frame["model"] == model) & (frame["n"] == n) & (frame["status"] == "ok")
+    if cache is not None:
+        mask &= frame["cache"] == cache
+    return frame[mask]
+
+
+def _eligible(summary: Summary, model, n, cache=None) -> tuple[list[str], dict[str, str]]:
+    """Backends that may win, and why the others with ok runs may not."""
+    table = summary.table
+    part = table[(table["model"] == model) & (table["n"] == n) & (table["ok"] > 0)]
+    if cache is not None:
+        part = part[part["cache"] == cache]
+    eligible, barred = [], {}
+    for _, row in part.iterrows():
+        if row["status"] == "disagrees":
+            barred[row["sampler"]] = "its posterior disagrees with the other backends'"
+        elif row["rhat_max_median"] > RHAT_LIMIT:
+            barred[row["sampler"]] = f"its chains did not converge (R-hat {row['rhat_max_median']:.3f})"
+        elif row["sampler"] not in eligible:
+            eligible.append(row["sampler"])
+    return eligible, barred
+
+
+def _values(runs: pd.DataFrame, sampler: str, column: str) -> list[float]:
+    values = pd.to_numeric(runs.loc[runs["sampler"] == sampler, column], errors="coerce").dropna()
+    return [float(v) for v in values]
+
+
+def _ranked(runs: pd.DataFrame, names: list[str], column: str, highest_first: bool = False):
+    medians = {name: float(np.median(v)) for name in names if (v := _values(runs, name, column))}
+    return sorted(medians, key=medians.get, reverse=highest_first), medians
+
+
+def _barred_faster(barred: dict, runs, column, best: float, highest_first: bool) -> str:
+    notes = []
+    for name, why in barred.items():
+        values = _values(runs, name, column)
+        if values and (np.median(values) > best if highest_first else np.median(values) < best):
+            notes.append(f" **{name}** measured better but is not a winner: {why}.")
+    return "".join(notes)
+
+
+def _nobody(what: str, barred: dict) -> str | None:
+    if not barred:
+        return None
+    return f"{what}: no backend qualifies: " + "; ".join(f"**{name}**: {why}" for name, why in barred.items()) + "."
+
+
+def fastest_to_ess(summary: Summary, model, n, cache: str) -> str | None:
+    """One sentence: which backend reaches the headline ESS first in this cache mode."""
+    target = headline_target(summary)
+    column = time_to_ess_column(target)
+    runs = _ok_runs(summary, model, n, cache)
+    eligible, barred = _eligible(summary, model, n, cache)
+    order, medians = _ranked(runs, eligible, column)
+    if not order:
+        return _nobody(f"{CACHE_WORDS.get(cache, cache)}, to {target:,} bulk ESS", barred)
+    best = order[0]
+    text = (f"{CACHE_WORDS.get(cache, cache)}, **{best}** reaches {target:,} bulk ESS first: "
+            f"{medians[best]:.2f} s (median of {len(_values(runs, best, column))} runs)")
+    if len(order) > 1:
+        second = order[1]
+        test = compare_runs(_values(runs, best, column), _values(runs, second, column))
+        text += (f"; next is **{second}** at {medians[second]:.2f} s, {test.ratio:.2f}× as long "
+                 f"({test.interval_text()}): {test.verdict_text()}")
+    else:
+        text += ", the only backend measured"
+    return text + "." + _barred_faster(barred, runs, column, medians[best], False)
+
+
+def fastest_draws(summary: Summary, model, n) -> str | None:
+    """One sentence: which backend gains ESS fastest once compiled and warmed up (cold and
+    warm runs pooled: the draws do not depend on the cache mode)."""
+    column = "draws_ess_per_s"
+    runs = _ok_runs(summary, model, n)
+    eligible, barred = _eligible(summary, model, n)
+    order, medians = _ranked(runs, eligible, column, highest_first=True)
+    if not order:
+        return _nobody("Once compiled, fastest draws", barred)
+    best = order[0]
+    text = (f"Once compiled and warmed up, **{best}** gains ESS fastest: {medians[best]:,.0f} bulk ESS "
+            f"per second of drawing (median)")
+    if len(order) > 1:
+        second = order[1]
+        test = compare_runs(_values(runs, second, column), _values(runs, best, column))
+        text += (f", {test.ratio:.2f}× **{second}**'s {medians[second]:,.0f} "
+                 f"({test.interval_text()}): {test.verdict_text()}")
+    return text + "." + _barred_faster(barred, runs, column, medians[best], True)
+
+
+def curves(summary: Summary, model, n, cache, sampler, ess: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, min and max over the runs of time_to_ess at every ESS in ``ess``: the same
+    per-run definition as the tables, so the plot and the tables agree at every target."""
+    runs = _ok_runs(summary, model, n, cache)
+    runs = runs[runs["sampler"] == sampler]
+    fixed = pd.to_numeric(runs["fixed_s"], errors="coerce").to_numpy(dtype=float)
+    rate = pd.to_numeric(runs["draws_ess_per_s"], errors="coerce").to_numpy(dtype=float)
+    keep = np.isfinite(fixed) & np.isfinite(rate) & (rate > 0)
+    if not keep.any():
+        nan = np.full(len(ess), np.nan)
+        return nan, nan, nan
+    times = fixed[keep, None] + ess[None, :] / rate[keep, None]
+    return np.median(times, axis=0), times.min(axis=0), times.max(axis=0)
+
+
+def fastest_segments(summary: Summary, model, n, cache) -> list[tuple[str, float, float]]:
+    """The lower envelope of the break-even lines: (backend, from ESS, to ESS) in order, with
+    the crossings found exactly (Brent's method between grid points)."""
+    from scipy.optimize import brentq
+
+    eligible, _ = _eligible(summary, model, n, cache)
+    lo, hi = BREAK_EVEN_RANGE
+    grid = np.geomspace(lo, hi, 400)
+    lines = {name: curves(summary, model, n, cache, name, grid)[0] for name in eligible}
+    lines = {name: line for name, line in lines.items() if np.isfinite(line).all()}
+    if not lines:
+        return []
+    names = list(lines)
+    best = np.argmin(np.vstack([lines[name] for name in names]), axis=0)
+    segments, start = [], lo
+    for i in range(1, len(grid)):
+        if best[i] != best[i - 1]:
+            a, b = names[best[i - 1]], names[best[i]]
+
+            def gap(log_ess, a=a, b=b):
+                point = np.array([math.exp(log_ess)])
+                return curves(summary, model, n, cache, a, point)[0][0] - curves(summary, model, n, cache, b, point)[0][0]
+
+            crossing = math.exp(brentq(gap, math.log(grid[i - 1]), math.log(grid[i])))
+            segments.append((a, start, crossing))
+            start = crossing
+    segments.append((names[best[-1]], start, hi))
+    return segments
+
+
+def break_even_sentence(summary: Summary, model, n, cache) -> str | None:
+    segments = fastest_segments(summary, model, n, cache)
+    if not segments:
+        return None
+    lo, hi = BREAK_EVEN_RANGE
+    mode = "cold" if cache == "cold" else "warm"
+    if len(segments) == 1:
+        return f"{mode.capitalize()}: **{segments[0][0]}** is fastest for any ESS from {lo:,} to {hi:,}."
+    parts = [f"**{segments[0][0]}** up to {segments[0][2]:,.0f} ESS"]
+    parts += [f"then **{name}**" + (f" up to {end:,.0f}" if end < hi else "") for name, _, end in segments[1:]]
+    return f"{mode.capitalize()}: fastest is " + ", ".join(parts) + f" (ESS needed from {lo:,} to {hi:,})."
+
+
+def break_even_table(summary: Summary, model, n) -> pd.DataFrame:
+    rows = []
+    for cache in summary.frame.loc[(summary.frame["model"] == model) & (summary.frame["n"] == n), "cache"].dropna().unique():
+        for name, start, end in fastest_segments(summary, model, n, cache):
+            at = np.array([start, end])
+            median = curves(summary, model, n, cache, name, at)[0]
+            rows.append({"cache": cache, "ESS needed": f"{start:,.0f} – {end:,.0f}", "fastest backend": name,
+                         "seconds at either end (median)": f"{median[0]:.2f} – {median[1]:.2f}"})
+    return pd.DataFrame(rows)
+
+
+def model_verdict(summary: Summary, model, n) -> list[str]:
+    """The sentences that open a model's section: cold, warm, once compiled, where lines cross."""
+    caches = [c for c in ("cold", "warm") if ((summary.frame["model"] == model) & (summary.frame["n"] == n)
+                                              & (summary.frame["cache"] == c)).any()]
+    sentences = [fastest_to_ess(summary, model, n, cache) for cache in caches]
+    sentences.append(fastest_draws(summary, model, n))
+    sentences += [break_even_sentence(summary, model, n, cache) for cache in caches]
+    return [s for s in sentences if s]
+
+
+def terminal_verdict(summary: Summary) -> str:
+    blocks = []
+    frame = summary.frame
+    if frame.empty:
+        return ""
+    for (model, n), _ in frame.groupby(["model", "n"], sort=False):
+        sentences = model_verdict(summary, model, n)
+        if sentences:
+            blocks.append(f"verdict, {model}, n = {n}:\n" + "\n".join(f"- {s.replace('**', '')}" for s in sentences))
+    return "\n\n".join(blocks)
