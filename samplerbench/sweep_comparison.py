@@ -19,6 +19,8 @@ from samplerbench.statistics import summarize
 from samplerbench.tables import fmt
 from samplerbench.environment import differences
 from samplerbench.store import ResultStore
+from samplerbench.time_to_ess import HEADLINE_TARGET, ess_targets_of, time_to_ess_column
+from samplerbench.uncertainty import RatioTest, compare_runs
 
 RATIO_METRICS = (
     ("compile_s", "compile s"), ("sampling_s", "sampling s"),
@@ -73,21 +75,47 @@ def config_differences(a: dict, b: dict) -> list[str]:
 
 
 def ratio_frame(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> pd.DataFrame:
-    """One row per (model, n, backend) measured in either sweep: medians and B / A."""
+    """One row per (model, n, backend) measured in either sweep (and per cache mode, when a
+    sweep measured both): medians, B / A, and whether B really differs from A in time to the
+    headline ESS and end-to-end (samplerbench.uncertainty: bootstrap interval and Mann–Whitney)."""
+    summaries = [summarize(sweep.records, sampler_order, ess_targets_of(sweep.header)) for sweep in (a, b)]
+    several_modes = any(s.table["cache"].nunique() > 1 for s in summaries if not s.table.empty)
+    join = JOIN + ["cache"] if several_modes else JOIN
+    tested = [("end_to_end_s", "end-to-end"), (time_to_ess_column(HEADLINE_TARGET), f"to {HEADLINE_TARGET:,} ESS")]
     tables = []
-    for sweep, suffix in ((a, "a"), (b, "b")):
-        table = summarize(sweep.records, sampler_order).table
-        keep = JOIN + ["status"] + [f"{m}_median" for m, _ in RATIO_METRICS]
-        tables.append(table.reindex(columns=keep).rename(columns={c: f"{c}_{suffix}" for c in keep if c not in JOIN}))
-    merged = tables[0].merge(tables[1], on=JOIN, how="outer", sort=False)
+    for summary, suffix in zip(summaries, ("a", "b")):
+        keep = list(dict.fromkeys(JOIN + ["cache", "status"] + [f"{m}_median" for m, _ in (*RATIO_METRICS, *tested)]))
+        table = summary.table.reindex(columns=keep)
+        tables.append(table.rename(columns={c: f"{c}_{suffix}" for c in keep if c not in join}))
+    merged = tables[0].merge(tables[1], on=join, how="outer", sort=False)
     rank = {name: i for i, name in enumerate(sampler_order or [])}
     merged = merged.sort_values(["model", "n", "sampler"], kind="stable",
                                 key=lambda col: col.map(rank) if col.name == "sampler" and rank else col)
-    for metric, _ in RATIO_METRICS:
+    for metric in dict.fromkeys(m for m, _ in (*RATIO_METRICS, *tested)):
         ratio = pd.to_numeric(merged[f"{metric}_median_b"], errors="coerce") / pd.to_numeric(
             merged[f"{metric}_median_a"], errors="coerce")
         merged[f"{metric}_ratio"] = ratio
-    return merged
+    for metric, _ in tested:
+        found = [_test(summaries, row, join, metric) for _, row in merged.iterrows()]
+        merged[f"{metric}_ci_low"] = [t.low if t else math.nan for t in found]
+        merged[f"{metric}_ci_high"] = [t.high if t else math.nan for t in found]
+        merged[f"{metric}_p_value"] = [t.p_value if t else math.nan for t in found]
+        merged[f"{metric}_verdict"] = [t.verdict_text() if t else "" for t in found]
+    return merged.reset_index(drop=True)
+
+
+def _test(summaries, row, join, metric) -> RatioTest | None:
+    """B's runs against A's for one merged row; None where a side has no value."""
+    values = []
+    for summary in summaries:
+        frame = summary.frame
+        mask = frame["status"] == "ok"
+        for key in join:
+            mask &= frame[key] == row[key]
+        values.append(pd.to_numeric(frame.loc[mask, metric], errors="coerce").dropna().tolist())
+    if not values[0] or not values[1]:
+        return None
+    return compare_runs(values[0], values[1])
 
 
 def _cell(a, b, ratio, digits) -> str:
@@ -143,7 +171,9 @@ def render_comparison(a: Sweep, b: Sweep, sampler_order: list[str] | None = None
     changed += model_differences(a, b) + default_differences(a, b)
     lines += ["What differs between A and B: " + ("; ".join(changed) if changed else "nothing recorded"), "",
               "Each cell: median of A → median of B (**B / A**). For times a ratio below 1 means B is "
-              "faster; for ESS/s a ratio above 1 means B is better. Medians over each sweep's ok runs.", ""]
+              "faster; for ESS/s a ratio above 1 means B is better. Medians over each sweep's ok runs. "
+              "The last columns say whether B really differs from A: the 95 % bootstrap interval of the "
+              "ratio of medians and a Mann–Whitney test over the runs (both must agree; README, \"The answer\").", ""]
     in_a, in_b = merged["status_a"].notna(), merged["status_b"].notna()
     both = merged[in_a & in_b]
     if both.empty:
@@ -151,11 +181,20 @@ def render_comparison(a: Sweep, b: Sweep, sampler_order: list[str] | None = None
     for model, part in both.groupby("model", sort=False):
         rows = []
         for _, row in part.iterrows():
-            cells = {"n": f"{row['n']:,}", "backend": row["sampler"],
-                     "status A / B": f"{row['status_a']} / {row['status_b']}"}
+            cells = {"n": f"{row['n']:,}", "backend": row["sampler"]}
+            if "cache" in row and isinstance(row.get("cache"), str):
+                cells["cache"] = row["cache"]
+            cells["status A / B"] = f"{row['status_a']} / {row['status_b']}"
             for metric, label in RATIO_METRICS:
                 cells[label] = _cell(row[f"{metric}_median_a"], row[f"{metric}_median_b"], row[f"{metric}_ratio"],
                                      0 if metric == "ess_per_s" else 2)
+            headline = time_to_ess_column(HEADLINE_TARGET)
+            cells[f"to {HEADLINE_TARGET:,} ESS s"] = _cell(row[f"{headline}_median_a"], row[f"{headline}_median_b"],
+                                                         row[f"{headline}_ratio"], 2)
+            for metric, label in (("end_to_end_s", "end-to-end"), (headline, f"to {HEADLINE_TARGET:,} ESS")):
+                low, high = row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
+                interval = f"95 % CI {low:.2f}–{high:.2f}, p = {row[f'{metric}_p_value']:.2g}: " if low == low else ""
+                cells[f"B vs A, {label}"] = (interval + row[f"{metric}_verdict"]) if row[f"{metric}_verdict"] else "–"
             rows.append(cells)
         lines += [f"## {model}", "", pd.DataFrame(rows).to_markdown(index=False), ""]
     for label, only in (("A", merged[in_a & ~in_b]), ("B", merged[in_b & ~in_a])):

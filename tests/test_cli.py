@@ -14,7 +14,7 @@ from samplerbench.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 COMPARE = [sys.executable, str(REPO / "scripts" / "compare.py")]
-TINY_ARGS = ["--n", "60", "--runs", "1", "--chains", "2", "--tune", "120", "--draws", "120"]
+TINY_ARGS = ["--n", "60", "--runs", "1", "--chains", "2", "--tune", "120", "--draws", "120", "--cache", "cold"]
 RECORD_FIELDS = {"model", "sampler", "n", "cache", "run", "status", "reason",
                  "import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s"}
 

@@ -28,7 +28,7 @@ REPORT = [sys.executable, str(REPO / "scripts" / "report.py")]
 FIXTURES = Path(__file__).parent / "fixtures"
 # Two sizes, two runs, gradient floor on: 2 floors + 4 numpyro runs + 4 skipped cmdstan records.
 SWEEP_ARGS = ["--samplers", "numpyro", "cmdstan", "--n", "40", "80", "--runs", "2", "--chains", "2",
-              "--tune", "100", "--draws", "100"]
+              "--tune", "100", "--draws", "100", "--cache", "cold"]
 PLANNED = 2 * (1 + 2 + 2)
 
 pytestmark = pytest.mark.xdist_group("store")  # one worker: the sweeps below share the cores
@@ -229,7 +229,7 @@ def test_a_killed_sweep_resumes_without_repeating_finished_runs(finished_sweep, 
 def test_ctrl_c_keeps_finished_runs_and_says_how_to_resume(stop, tmp_path):
     db, out = tmp_path / "store.sqlite", tmp_path / "reports"
     proc = subprocess.Popen([*COMPARE, "--samplers", "numpyro", "--n", "40", "--runs", "3", "--chains", "2",
-                             "--tune", "100", "--draws", "100", "--no-gradient-floor", "--db", str(db),
+                             "--cache", "cold", "--tune", "100", "--draws", "100", "--no-gradient-floor", "--db", str(db),
                              "--out", str(out), "--name", "stopped"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     _wait_for_runs(db, 1, proc)
