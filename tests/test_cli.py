@@ -48,7 +48,7 @@ def test_help_explains_every_flag(capsys):
     text = capsys.readouterr().out
     for flag in ("--n", "--runs", "--samplers", "--models", "--chains", "--tune", "--draws",
                  "--target-accept", "--max-treedepth", "--cache", "--timeout", "--out", "--db", "--resume",
-                 "--name", "--json", "--gradient-floor", "--list", "--from-records"):
+                 "--name", "--json", "--gradient-floor", "--list", "--from-records", "--ess-targets"):
         assert flag in text
 
 

@@ -1,0 +1,173 @@
+"""The answer, with confidence: time to a target ESS, the verdict and its uncertainty, cold and
+warm in one sweep, peak memory. Real backends, tiny settings."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import tiny_run
+from samplerbench.orchestrator import SweepConfig, plan
+from samplerbench.records import load_records, records_frame
+from samplerbench.statistics import summarize
+from samplerbench.store import ResultStore
+from samplerbench.time_to_ess import time_to_ess_column
+from samplerbench.uncertainty import compare_runs
+
+REPO = Path(__file__).resolve().parent.parent
+COMPARE = [sys.executable, str(REPO / "scripts" / "compare.py")]
+REPORT = [sys.executable, str(REPO / "scripts" / "report.py")]
+FIXTURES = Path(__file__).parent / "fixtures"
+TINY_SWEEP = ["--n", "60", "--chains", "2", "--tune", "150", "--draws", "150", "--no-gradient-floor"]
+
+pytestmark = pytest.mark.xdist_group("answer")  # one worker: the sweeps below share the cores
+
+
+def run(cmd):
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+@pytest.mark.parametrize("sampler", ["numpyro", "pymc"])
+def test_time_to_ess_follows_its_definition_from_the_records_own_fields(sampler):
+    record = tiny_run(sampler)
+    assert record["status"] == "ok", record.get("reason")
+    # The split: in proportion to the gradients the library itself reported per phase.
+    assert record["phase_split"] == "gradients"
+    share = record["grad_evals_warmup"] / (record["grad_evals_warmup"] + record["grad_evals"])
+    assert record["warmup_s"] == pytest.approx(record["sampling_s"] * share)
+    assert record["warmup_s"] + record["draws_s"] == pytest.approx(record["sampling_s"])
+    # Written out here from the definition, not through samplerbench's functions.
+    rest = record["end_to_end_s"] - record["compile_s"] - record["sampling_s"]
+    fixed = record["import_s"] + record["compile_s"] + record["warmup_s"] + rest
+    rate = record["ess_bulk_min"] / record["draws_s"]
+    row = records_frame([record], ess_targets=(400, 1000, 10000)).iloc[0]
+    for target in (400, 1000, 10000):
+        assert row[time_to_ess_column(target)] == pytest.approx(fixed + target / rate, rel=1e-9)
+    # Reaching the ESS this run reached takes its whole end-to-end plus its import, to rounding.
+    assert fixed + record["ess_bulk_min"] / rate == pytest.approx(
+        record["import_s"] + record["end_to_end_s"], rel=1e-9)
+
+
+def test_records_from_before_the_fields_show_them_missing_not_zero(tmp_path):
+    """The first version's JSON-lines records have no warmup gradients, split or memory."""
+    records = load_records(FIXTURES / "records-7835fd9.runs.jsonl")
+    summary = summarize(records)
+    ok = summary.frame[summary.frame["status"] == "ok"]
+    assert len(ok) and ok[time_to_ess_column(1000)].isna().all() and ok["peak_rss_mib"].isna().all()
+    row = summary.table.set_index("sampler").loc["numpyro"]
+    assert math.isnan(row[f"{time_to_ess_column(1000)}_median"]) and math.isnan(row["peak_rss_mib_median"])
+    run([*COMPARE, "--from-records", str(FIXTURES / "records-7835fd9.runs.jsonl"), "--out", str(tmp_path),
+         "--name", "old"])
+    text = (tmp_path / "old.md").read_text()
+    section = text[text.index("Time to a target ESS"):]
+    rows = section[:section.index("\n\n", section.index("| backend"))].splitlines()
+    header = [c.strip() for c in rows[2].split("|")]
+    numpyro = dict(zip(header, (c.strip() for c in next(r for r in rows if r.startswith("| numpyro")).split("|"))))
+    for target in ("400", "1,000", "10,000"):
+        assert numpyro[f"to {target} ESS s (median [min–max])"] == "–"
+    assert numpyro["fixed s (import + compile + warmup + rest)"] == "–"
+
+
+def test_peak_memory_covers_the_whole_process_tree_and_grows_with_n():
+    small, large = tiny_run("numpyro", n=100), tiny_run("numpyro", n=100_000)
+    assert small["status"] == large["status"] == "ok"
+    assert large["peak_rss_mib"] > small["peak_rss_mib"] + 20, (small["peak_rss_mib"], large["peak_rss_mib"])
+    for record in (small, large):
+        # The sampling sees (nearly) the peak the kernel itself recorded for the worker.
+        assert record["peak_rss_tree_sampled_mib"] >= 0.9 * record["peak_rss_largest_process_mib"]
+    # PyMC samples its chains in child processes: the tree holds more than its largest process.
+    pymc = tiny_run("pymc")
+    assert pymc["status"] == "ok"
+    assert pymc["peak_rss_tree_sampled_mib"] > 1.2 * pymc["peak_rss_largest_process_mib"]
+
+
+@pytest.fixture(scope="module")
+def both_sweep(tmp_path_factory):
+    root = tmp_path_factory.mktemp("both")
+    db, out = root / "store.sqlite", root / "reports"
+    proc = run([*COMPARE, *TINY_SWEEP, "--samplers", "numpyro", "--runs", "2", "--cache", "both",
+                "--db", str(db), "--out", str(out), "--name", "both"])
+    return db, out, proc
+
+
+def test_cache_both_measures_cold_and_warm_in_one_sweep(both_sweep):
+    db, out, proc = both_sweep
+    with ResultStore(db, create=False) as store:
+        [sweep] = store.sweeps()
+        records = store.records(sweep.sweep_id)
+        cfg = SweepConfig(**{k: v for k, v in sweep.config.items() if k in SweepConfig.__dataclass_fields__})
+        assert sweep.complete and store.done_keys(sweep.sweep_id) == {task.key for task in plan(cfg)}
+    timed = [r for r in records if not r.get("priming")]
+    assert sorted((r["cache"], r["run"]) for r in timed) == [("cold", 1), ("cold", 2), ("warm", 1), ("warm", 2)]
+    assert [r["cache"] for r in records if r.get("priming")] == ["warm"]  # primed once
+    # Warm runs reuse compiled programs: they compile faster than the cold ones, as measured.
+    compile_s = {c: max(r["compile_s"] for r in timed if r["cache"] == c) for c in ("cold", "warm")}
+    assert compile_s["warm"] < compile_s["cold"]
+    text = (out / "both.md").read_text()
+    assert "## linear_regression, n = 60, cache `cold`" in text and "## linear_regression, n = 60, cache `warm`" in text
+    assert "## linear_regression, n = 60: the answer" in text
+    plot = out / "both-linear_regression-n60-break-even.png"
+    assert plot.stat().st_size > 10_000 and f"]({plot.name})" in text
+    # The terminal ends with the verdict, both cache modes.
+    tail = proc.stdout[proc.stdout.index("verdict, linear_regression, n = 60"):]
+    assert "From a cold start" in tail and "On a re-run" in tail
+    table = pd.read_csv(out / "both.csv")
+    assert {"time_to_ess_1000_s_median", "peak_rss_mib_median", "warmup_s_median"} <= set(table.columns)
+    assert set(table["cache"]) == {"cold", "warm"}
+
+
+def test_two_sweeps_of_the_same_backend_are_indistinguishable(tmp_path):
+    out = tmp_path / "reports"
+    for name in ("first", "second"):
+        run([*COMPARE, *TINY_SWEEP, "--samplers", "numpyro", "--runs", "3", "--cache", "cold",
+             "--db", str(tmp_path / "store.sqlite"), "--out", str(out), "--name", name])
+    run([*REPORT, "--db", str(tmp_path / "store.sqlite"), "--out", str(out), "--compare",
+         str(out / "first.runs.jsonl"), str(out / "second.runs.jsonl"), "--name", "same-backend"])
+    row = pd.read_csv(out / "same-backend.csv").set_index("sampler").loc["numpyro"]
+    for metric in ("end_to_end_s", time_to_ess_column(1000)):
+        assert row[f"{metric}_verdict"].startswith("indistinguishable at 3 runs"), row[f"{metric}_verdict"]
+        assert row[f"{metric}_ci_low"] <= row[f"{metric}_ratio"] <= row[f"{metric}_ci_high"]
+    assert "indistinguishable at 3 runs" in (out / "same-backend.md").read_text()
+
+
+def test_the_verdict_names_a_real_difference_and_only_a_real_one(tmp_path):
+    """nutpie's numba build takes about twice NumPyro's XLA compile here: at 4 cold runs each
+    the verdict must call that a real difference; the winner is the faster one."""
+    # Enough draws for the chains to converge (R-hat ≤ 1.01): only converged backends can win.
+    proc = run([*COMPARE, "--n", "60", "--chains", "4", "--tune", "500", "--draws", "1000", "--no-gradient-floor",
+                "--samplers", "numpyro", "nutpie", "--runs", "4", "--cache", "cold",
+                "--db", str(tmp_path / "store.sqlite"), "--out", str(tmp_path), "--name", "pair"])
+    records = [json.loads(line) for line in (tmp_path / "pair.runs.jsonl").read_text().splitlines()]
+    frame = records_frame(records)
+    values = {s: frame.loc[frame["sampler"] == s, time_to_ess_column(1000)].tolist() for s in ("numpyro", "nutpie")}
+    faster, slower = sorted(values, key=lambda s: pd.Series(values[s]).median())
+    test = compare_runs(values[faster], values[slower])
+    verdict = proc.stdout[proc.stdout.index("verdict, linear_regression"):]
+    first = next(line for line in verdict.splitlines() if line.startswith("- From a cold start"))
+    if max(values[faster]) < min(values[slower]):  # fully separated, as they are on this machine
+        assert test.differ and "a real difference at 4 runs" in first, first
+    assert f"{faster} reaches 1,000 bulk ESS first" in first, first
+    assert f"next is {slower}" in first
+
+
+def test_compare_runs_on_known_numbers():
+    """The statistic itself (numbers in, no sampler): separated sets differ, overlapping ones do
+    not, and one run each cannot be tested."""
+    apart = compare_runs([1.0, 1.1, 0.9, 1.05, 0.97], [2.0, 2.1, 1.9, 2.2, 2.05])
+    assert apart.differ and 1.8 < apart.low < apart.ratio < apart.high < 2.4 and apart.p_value < 0.01
+    overlap = compare_runs([1.0, 1.1, 0.9, 1.05, 0.97], [1.02, 1.08, 0.95, 1.0, 1.01])
+    assert not overlap.differ and overlap.low < 1 < overlap.high
+    single = compare_runs([1.0], [2.0])
+    assert not single.differ and math.isnan(single.low) and "at least 4 runs" in single.verdict_text()
+    # Three runs each, fully separated: the bootstrap alone would say "different"; Mann-Whitney
+    # cannot reach p < 0.05 with three runs, so the verdict waits for more runs.
+    three = compare_runs([1.0, 1.01, 1.02], [1.5, 1.51, 1.52])
+    assert three.low > 1 and not three.differ and three.runs_needed and three.runs_needed >= 4
