@@ -10,7 +10,7 @@ from samplerbench.environment import differences
 from samplerbench.fields import FLOOR, record_kind
 from samplerbench.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
 from samplerbench.tables import (
-    SCALING_METRICS, headline_table, quality_table, scaling_table, spread_table, time_to_ess_table,
+    SCALING_METRICS, answer_table, headline_table, quality_table, scaling_table, spread_table, time_to_ess_table,
 )
 from samplerbench.uncertainty import UNSTABLE_RELATIVE_SD
 from samplerbench.verdict import break_even_table, headline_target, model_verdict, terminal_verdict
@@ -232,5 +232,10 @@ def terminal_table(summary: Summary) -> str:
             for metric, label in (("sampling_s", "sampling s"), ("end_to_end_s", "end-to-end s")):
                 parts.append(f"{model}, cache {cache}: {label} (median) against n\n"
                              + scaling_table(part, metric).to_markdown(index=False))
+    for (model, n), part in table.groupby(["model", "n"], sort=False) if not table.empty else []:
+        part = part[part["ok"] > 0]
+        if not part.empty:
+            parts.append(f"{model}, n = {n}: time to a target ESS (median seconds from process start)\n"
+                         + answer_table(part.reset_index(drop=True), summary.ess_targets).to_markdown(index=False))
     verdict = terminal_verdict(summary)
     return "\n\n".join(parts + ([verdict] if verdict else []))

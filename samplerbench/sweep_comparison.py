@@ -78,7 +78,8 @@ def ratio_frame(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> p
     """One row per (model, n, backend) measured in either sweep (and per cache mode, when a
     sweep measured both): medians, B / A, and whether B really differs from A in time to the
     headline ESS and end-to-end (samplerbench.uncertainty: bootstrap interval and Mann–Whitney)."""
-    summaries = [summarize(sweep.records, sampler_order, ess_targets_of(sweep.header)) for sweep in (a, b)]
+    summaries = [summarize(sweep.records, sampler_order, (*ess_targets_of(sweep.header), HEADLINE_TARGET))
+                 for sweep in (a, b)]
     several_modes = any(s.table["cache"].nunique() > 1 for s in summaries if not s.table.empty)
     join = JOIN + ["cache"] if several_modes else JOIN
     tested = [("end_to_end_s", "end-to-end"), (time_to_ess_column(HEADLINE_TARGET), f"to {HEADLINE_TARGET:,} ESS")]

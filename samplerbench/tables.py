@@ -122,3 +122,14 @@ def scaling_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
         row["grows like n^k, k ="] = fmt(slope, 2)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def answer_table(table: pd.DataFrame, targets) -> pd.DataFrame:
+    """For a terminal: per backend and cache mode, the median time to each target ESS, the
+    draws' ESS rate and peak memory."""
+    out = pd.DataFrame({"backend": table["sampler"], "cache": table["cache"]})
+    for target in targets:
+        out[f"to {target:,} ESS s"] = [fmt(v) for v in _column(table, f"{time_to_ess_column(target)}_median")]
+    out["draws ESS/s"] = [fmt(v, 0) for v in _column(table, "draws_ess_per_s_median")]
+    out["peak MiB"] = [fmt(v, 0) for v in _column(table, "peak_rss_mib_median")]
+    return out

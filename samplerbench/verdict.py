@@ -79,46 +79,53 @@ def _nobody(what: str, barred: dict) -> str | None:
     return f"{what}: no backend qualifies: " + "; ".join(f"**{name}**: {why}" for name, why in barred.items()) + "."
 
 
+def _leader(summary: Summary, model, n, cache, column: str, highest_first: bool):
+    """The best eligible backend by the median of ``column``, the runner-up and the test of
+    the runner-up against it (None where there is no runner-up); None when none qualifies."""
+    runs = _ok_runs(summary, model, n, cache)
+    eligible, barred = _eligible(summary, model, n, cache)
+    order, medians = _ranked(runs, eligible, column, highest_first)
+    if not order:
+        return None, barred
+    best, second = order[0], (order[1] if len(order) > 1 else None)
+    # The ratio is always "how many times better the leader is", so above 1.
+    test = None if second is None else (
+        compare_runs(_values(runs, second, column), _values(runs, best, column)) if highest_first
+        else compare_runs(_values(runs, best, column), _values(runs, second, column)))
+    barred_note = _barred_faster(barred, runs, column, medians[best], highest_first)
+    return (best, second, medians, test, len(_values(runs, best, column)), barred_note), barred
+
+
 def fastest_to_ess(summary: Summary, model, n, cache: str) -> str | None:
     """One sentence: which backend reaches the headline ESS first in this cache mode."""
     target = headline_target(summary)
-    column = time_to_ess_column(target)
-    runs = _ok_runs(summary, model, n, cache)
-    eligible, barred = _eligible(summary, model, n, cache)
-    order, medians = _ranked(runs, eligible, column)
-    if not order:
+    found, barred = _leader(summary, model, n, cache, time_to_ess_column(target), highest_first=False)
+    if found is None:
         return _nobody(f"{CACHE_WORDS.get(cache, cache)}, to {target:,} bulk ESS", barred)
-    best = order[0]
+    best, second, medians, test, runs, barred_note = found
     text = (f"{CACHE_WORDS.get(cache, cache)}, **{best}** reaches {target:,} bulk ESS first: "
-            f"{medians[best]:.2f} s (median of {len(_values(runs, best, column))} runs)")
-    if len(order) > 1:
-        second = order[1]
-        test = compare_runs(_values(runs, best, column), _values(runs, second, column))
+            f"{medians[best]:.2f} s (median of {runs} runs)")
+    if second is None:
+        text += ", the only backend that qualifies"
+    else:
         text += (f"; next is **{second}** at {medians[second]:.2f} s, {test.ratio:.2f}× as long "
                  f"({test.interval_text()}): {test.verdict_text()}")
-    else:
-        text += ", the only backend measured"
-    return text + "." + _barred_faster(barred, runs, column, medians[best], False)
+    return text + "." + barred_note
 
 
 def fastest_draws(summary: Summary, model, n) -> str | None:
     """One sentence: which backend gains ESS fastest once compiled and warmed up (cold and
     warm runs pooled: the draws do not depend on the cache mode)."""
-    column = "draws_ess_per_s"
-    runs = _ok_runs(summary, model, n)
-    eligible, barred = _eligible(summary, model, n)
-    order, medians = _ranked(runs, eligible, column, highest_first=True)
-    if not order:
+    found, barred = _leader(summary, model, n, None, "draws_ess_per_s", highest_first=True)
+    if found is None:
         return _nobody("Once compiled, fastest draws", barred)
-    best = order[0]
+    best, second, medians, test, _, barred_note = found
     text = (f"Once compiled and warmed up, **{best}** gains ESS fastest: {medians[best]:,.0f} bulk ESS "
             f"per second of drawing (median)")
-    if len(order) > 1:
-        second = order[1]
-        test = compare_runs(_values(runs, second, column), _values(runs, best, column))
+    if second is not None:
         text += (f", {test.ratio:.2f}× **{second}**'s {medians[second]:,.0f} "
                  f"({test.interval_text()}): {test.verdict_text()}")
-    return text + "." + _barred_faster(barred, runs, column, medians[best], True)
+    return text + "." + barred_note
 
 
 def curves(summary: Summary, model, n, cache, sampler, ess: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
