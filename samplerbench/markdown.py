@@ -206,7 +206,7 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
             lines += ["Unstable measurements (standard deviation over runs above "
                       f"{UNSTABLE_RELATIVE_SD:.0%} of the mean; the median is a rough guide only, and more runs "
                       "(`--runs`) or a quieter machine would tighten it): "
-                      + "; ".join(f"**{r['sampler']}** {r['unstable']}" for _, r in unstable.iterrows()) + ".", ""]
+                      + "; ".join(f"**{r['sampler']}** ({r['unstable']})" for _, r in unstable.iterrows()) + ".", ""]
         problems = part[part["status"] != "ok"]
         if not problems.empty:
             lines.append("Not measured, or not to be trusted:")

@@ -88,13 +88,17 @@ def agreement(frame: pd.DataFrame) -> dict[tuple, dict[str, str]]:
 
 
 def unstable_fields(ok: pd.DataFrame, columns) -> str:
-    """The columns whose runs spread by more than the stated threshold (pyperf's warning)."""
+    """The columns whose runs spread by more than the stated threshold (pyperf's warning),
+    each with its standard deviation as a share of the mean."""
     found = []
     for column in columns:
         values = pd.to_numeric(ok[column], errors="coerce").dropna()
         if is_unstable(values):
-            found.append(f"{column} (sd {relative_sd(values):.0%} of the mean)")
-    return "; ".join(found)
+            label = column.removesuffix("_s").replace("_", " ").replace("end to end", "end-to-end")
+            if column.startswith("time_to_ess_"):
+                label = f"to {int(column.split('_')[3]):,} ESS"
+            found.append(f"{label} {relative_sd(values):.0%}")
+    return ", ".join(found)
 
 
 def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,

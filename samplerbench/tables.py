@@ -67,7 +67,7 @@ def time_to_ess_table(table: pd.DataFrame, targets) -> pd.DataFrame:
                                  _column(table, f"{column}_max"))
         ]
     out["split by"] = [s or "–" for s in (table["phase_split"] if "phase_split" in table else [""] * len(table))]
-    out["unstable (sd > 10 % of mean)"] = [u or "–" for u in (table["unstable"] if "unstable" in table else [""] * len(table))]
+    out["unstable (sd / mean > 10 %)"] = [u or "–" for u in (table["unstable"] if "unstable" in table else [""] * len(table))]
     return out
 
 

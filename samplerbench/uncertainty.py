@@ -54,7 +54,10 @@ class RatioTest:
         at = f"at {runs} run{'s' if runs != 1 else ''}"
         if self.differ:
             return f"a real difference {at}"
-        if self.runs_needed is None:
+        if runs < MIN_RUNS_FOR_TEST and self.low == self.low and (self.low > 1 or self.high < 1):
+            more = (f"the interval excludes 1, but the rank test needs at least {MIN_RUNS_FOR_TEST} runs "
+                    "each to confirm a difference")
+        elif self.runs_needed is None:
             more = f"more than {RUNS_NEEDED_CAP} runs each would be needed to tell them apart"
         elif runs < 2:
             more = f"at least {MIN_RUNS_FOR_TEST} runs each are needed to test a difference"

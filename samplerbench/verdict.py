@@ -104,7 +104,7 @@ def fastest_to_ess(summary: Summary, model, n, cache: str) -> str | None:
         return _nobody(f"{CACHE_WORDS.get(cache, cache)}, to {target:,} bulk ESS", barred)
     best, second, medians, test, runs, barred_note = found
     text = (f"{CACHE_WORDS.get(cache, cache)}, **{best}** reaches {target:,} bulk ESS first: "
-            f"{medians[best]:.2f} s (median of {runs} runs)")
+            f"{medians[best]:.2f} s ({f'median of {runs} runs' if runs > 1 else 'one run'})")
     if second is None:
         text += ", the only backend that qualifies"
     else:
@@ -173,6 +173,12 @@ def fastest_segments(summary: Summary, model, n, cache) -> list[tuple[str, float
     return segments
 
 
+def _about(ess: float) -> str:
+    """A crossing to two significant digits: where two medians cross is not known better."""
+    digits = max(0, int(math.floor(math.log10(ess))) - 1)
+    return f"{round(ess, -digits):,.0f}"
+
+
 def break_even_sentence(summary: Summary, model, n, cache) -> str | None:
     segments = fastest_segments(summary, model, n, cache)
     if not segments:
@@ -181,8 +187,8 @@ def break_even_sentence(summary: Summary, model, n, cache) -> str | None:
     mode = "cold" if cache == "cold" else "warm"
     if len(segments) == 1:
         return f"{mode.capitalize()}: **{segments[0][0]}** is fastest for any ESS from {lo:,} to {hi:,}."
-    parts = [f"**{segments[0][0]}** up to {segments[0][2]:,.0f} ESS"]
-    parts += [f"then **{name}**" + (f" up to {end:,.0f}" if end < hi else "") for name, _, end in segments[1:]]
+    parts = [f"**{segments[0][0]}** up to about {_about(segments[0][2])} ESS"]
+    parts += [f"then **{name}**" + (f" up to about {_about(end)}" if end < hi else "") for name, _, end in segments[1:]]
     return f"{mode.capitalize()}: fastest is " + ", ".join(parts) + f" (ESS needed from {lo:,} to {hi:,})."
 
 
@@ -192,7 +198,7 @@ def break_even_table(summary: Summary, model, n) -> pd.DataFrame:
         for name, start, end in fastest_segments(summary, model, n, cache):
             at = np.array([start, end])
             median = curves(summary, model, n, cache, name, at)[0]
-            rows.append({"cache": cache, "ESS needed": f"{start:,.0f} – {end:,.0f}", "fastest backend": name,
+            rows.append({"cache": cache, "ESS needed": f"{_about(start)} – {_about(end)}", "fastest backend": name,
                          "seconds at either end (median)": f"{median[0]:.2f} – {median[1]:.2f}"})
     return pd.DataFrame(rows)
 
