@@ -12,6 +12,7 @@ below it, and the report takes the larger of the two. Linux only; elsewhere both
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 
@@ -79,5 +80,5 @@ class TreeMemoryWatch:
 
 
 def max_rss_mib(rusage) -> float:
-    """``ru_maxrss`` in MiB (Linux reports KiB)."""
-    return rusage.ru_maxrss / 1024
+    """``ru_maxrss`` in MiB (Linux reports KiB, macOS bytes)."""
+    return rusage.ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
