@@ -25,7 +25,8 @@ examples:
   python scripts/report.py 20261123T120000Z-ab12  # one sweep (id, unique id prefix or report name)
   python scripts/report.py --compare OLD NEW    # ratios NEW / OLD
   python scripts/report.py --compare laptop.sqlite server.sqlite   # latest sweep of each store
-  python scripts/report.py --compare reports/sample-n2000-cold.runs.jsonl latest
+  python scripts/report.py --compare reports/sample-n2000-both.runs.jsonl latest
+  python scripts/report.py --ess-targets 100 5000       # the latest sweep, time to other ESS targets
 
 a SWEEP is: a sweep id, a unique prefix of one, a report name, or 'latest' (all in --db);
 a path to another store (its latest sweep) or STORE:SWEEP; or a saved <stem>.runs.jsonl file.
@@ -44,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None, metavar="STEM",
                    help="file stem of the report (default: the sweep's report name; for --compare "
                    "compare-<A>-vs-<B>)")
+    p.add_argument("--ess-targets", type=int, nargs="+", default=None, metavar="ESS",
+                   help="bulk ESS targets of the time-to-ESS columns and break-even plot (default: the "
+                   "sweep's own, 400 1000 10000 unless it was run with others)")
     p.add_argument("--list", action="store_true", help="list the sweeps in the store and exit")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), default=None,
                    help="compare two sweeps: a markdown and CSV table of medians and ratios B / A")
@@ -87,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         sweep = sweep_comparison.load_sweep(args.sweep, args.db)
     except StoreError as err:
         parser.error(str(err))
-    summary = summarize(sweep.records, samplers.names(), ess_targets_of(sweep.header))
+    if args.ess_targets and min(args.ess_targets) <= 0:
+        parser.error(f"--ess-targets: every target must be > 0, got {' '.join(map(str, args.ess_targets))}")
+    summary = summarize(sweep.records, samplers.names(), args.ess_targets or ess_targets_of(sweep.header))
     paths = report.write_report(summary, sweep.header, args.out, args.name or sweep.label)
     print(markdown.terminal_table(summary))
     print(f"\nreport: {paths['markdown']}  table: {paths['csv']}  plots: "
