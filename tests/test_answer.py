@@ -124,6 +124,17 @@ def test_cache_both_measures_cold_and_warm_in_one_sweep(both_sweep):
     assert set(table["cache"]) == {"cold", "warm"}
 
 
+def test_a_stored_sweep_is_reported_for_other_targets_without_measuring(both_sweep, tmp_path):
+    db, _, _ = both_sweep
+    proc = run([*REPORT, "--db", str(db), "--out", str(tmp_path), "--name", "other", "--ess-targets", "200", "3000"])
+    assert "to 200 ESS s" in proc.stdout and "to 3,000 ESS s" in proc.stdout and "to 1,000 ESS s" not in proc.stdout
+    assert "time_to_ess_3000_s_median" in pd.read_csv(tmp_path / "other.csv").columns
+    with ResultStore(db, create=False) as store:
+        assert store.sweeps()[0].measured == 4  # 2 cold + 2 warm timed runs: nothing was added
+    bad = subprocess.run([*REPORT, "--db", str(db), "--ess-targets", "0"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--ess-targets" in bad.stderr
+
+
 def test_two_sweeps_of_the_same_backend_are_indistinguishable(tmp_path):
     out = tmp_path / "reports"
     for name in ("first", "second"):
