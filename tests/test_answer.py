@@ -26,7 +26,9 @@ REPORT = [sys.executable, str(REPO / "scripts" / "report.py")]
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_SWEEP = ["--n", "60", "--chains", "2", "--tune", "150", "--draws", "150", "--no-gradient-floor"]
 
-pytestmark = pytest.mark.xdist_group("answer")  # one worker: the sweeps below share the cores
+# The tests that share the module's `--cache both` sweep run on one worker (one sweep); the
+# others spread over both workers (their comparisons interleave, so shared load falls evenly).
+SHARES_BOTH_SWEEP = pytest.mark.xdist_group("answer-both-sweep")
 
 
 def run(cmd):
@@ -98,6 +100,7 @@ def both_sweep(tmp_path_factory):
     return db, out, proc
 
 
+@SHARES_BOTH_SWEEP
 def test_cache_both_measures_cold_and_warm_in_one_sweep(both_sweep):
     db, out, proc = both_sweep
     with ResultStore(db, create=False) as store:
@@ -124,6 +127,7 @@ def test_cache_both_measures_cold_and_warm_in_one_sweep(both_sweep):
     assert set(table["cache"]) == {"cold", "warm"}
 
 
+@SHARES_BOTH_SWEEP
 def test_a_stored_sweep_is_reported_for_other_targets_without_measuring(both_sweep, tmp_path):
     db, _, _ = both_sweep
     proc = run([*REPORT, "--db", str(db), "--out", str(tmp_path), "--name", "other", "--ess-targets", "200", "3000"])

@@ -48,8 +48,11 @@ def structure(markdown: str) -> list[str]:
     """Headings, table headers and image embeds of a report, with the sweep's own names removed."""
     kept = []
     for line in markdown.splitlines():
-        if line.startswith("#") or line.startswith("| backend") or line.startswith("|     n"):
+        if line.startswith("#"):
             kept.append(line)
+        elif line.startswith("| backend") or line.startswith("|     n"):
+            # Column names only: the padding follows the widest cell, which differs between sweeps.
+            kept.append("|".join(cell.strip() for cell in line.split("|")))
         elif line.startswith("!["):
             kept.append(line.split("](")[0] + "](...)")
     return kept
