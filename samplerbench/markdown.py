@@ -13,7 +13,8 @@ from samplerbench.tables import (
     SCALING_METRICS, answer_table, headline_table, quality_table, scaling_table, spread_table, time_to_ess_table,
 )
 from samplerbench.uncertainty import UNSTABLE_RELATIVE_SD
-from samplerbench.verdict import break_even_table, headline_target, model_verdict, terminal_verdict
+from samplerbench.time_to_ess import headline_target
+from samplerbench.verdict import break_even_table, model_verdict, terminal_verdict
 
 
 COLUMN_MEANINGS = {
@@ -116,7 +117,7 @@ def answer_block(summary: Summary, model: str, n, figures: dict[str, str]) -> li
         return []
     block = [f"## {model}, n = {n}: the answer", ""]
     block += [f"- {sentence}" for sentence in sentences]
-    block += ["", f"Time to {headline_target(summary):,} ESS counts everything a user waits for: import, compile, "
+    block += ["", f"Time to {headline_target(summary.ess_targets):,} ESS counts everything a user waits for: import, compile, "
               "warmup, the draws needed and the rest of end-to-end. Two backends differ only when the "
               "95 % bootstrap interval of the ratio of their medians excludes 1 *and* a Mann–Whitney test "
               "gives p < 0.05 (README, \"The answer\").", ""]

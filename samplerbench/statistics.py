@@ -11,7 +11,7 @@ import pandas as pd
 
 from samplerbench.fields import KEYS, QUALITY, RUN_DERIVED, TIMING_FIELDS
 from samplerbench.records import gradient_floors, records_frame
-from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, HEADLINE_TARGET, time_to_ess_column
+from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, headline_target, time_to_ess_column
 from samplerbench.uncertainty import is_unstable, relative_sd
 
 
@@ -106,8 +106,7 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
     """min / median / max of every timing over the ok runs of each (model, n, cache, sampler)."""
     floors = floors or {}
     spread_columns = (*TIMING_FIELDS, *RUN_DERIVED, *(time_to_ess_column(t) for t in ess_targets))
-    watched = ("sampling_s", "end_to_end_s", time_to_ess_column(HEADLINE_TARGET)
-               if HEADLINE_TARGET in ess_targets else time_to_ess_column(ess_targets[0]))
+    watched = ("sampling_s", "end_to_end_s", time_to_ess_column(headline_target(ess_targets)))
     verdicts = agreement(frame)
     rows = []
     for key, group in frame.groupby(KEYS, sort=False, dropna=False):

@@ -88,6 +88,11 @@ def derived_columns(record: dict, targets=DEFAULT_ESS_TARGETS) -> dict:
     return out
 
 
+def headline_target(targets) -> int:
+    """The target the verdict and the unstable flag use: 1 000 when asked for, else the first."""
+    return HEADLINE_TARGET if HEADLINE_TARGET in targets else targets[0]
+
+
 def ess_targets_of(header: dict) -> tuple[int, ...]:
     """The targets a sweep asked for (--ess-targets), the defaults for sweeps that predate them."""
     return tuple((header or {}).get("config", {}).get("ess_targets") or DEFAULT_ESS_TARGETS)

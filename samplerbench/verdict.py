@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from samplerbench.statistics import RHAT_LIMIT, Summary
-from samplerbench.time_to_ess import HEADLINE_TARGET, time_to_ess_column
+from samplerbench.time_to_ess import headline_target, time_to_ess_column
 from samplerbench.uncertainty import compare_runs
 
 CACHE_WORDS = {
@@ -25,8 +25,6 @@ CACHE_WORDS = {
 BREAK_EVEN_RANGE = (100, 100_000)  # ESS needed, the x axis of the break-even plot
 
 
-def headline_target(summary: Summary) -> int:
-    return HEADLINE_TARGET if HEADLINE_TARGET in summary.ess_targets else summary.ess_targets[0]
 
 
 def _ok_runs(summary: Summary, model, n, cache=None) -> pd.DataFrame:
@@ -98,7 +96,7 @@ def _leader(summary: Summary, model, n, cache, column: str, highest_first: bool)
 
 def fastest_to_ess(summary: Summary, model, n, cache: str) -> str | None:
     """One sentence: which backend reaches the headline ESS first in this cache mode."""
-    target = headline_target(summary)
+    target = headline_target(summary.ess_targets)
     found, barred = _leader(summary, model, n, cache, time_to_ess_column(target), highest_first=False)
     if found is None:
         return _nobody(f"{CACHE_WORDS.get(cache, cache)}, to {target:,} bulk ESS", barred)
