@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 import time
@@ -28,6 +29,7 @@ CONFIG_FLAGS = {
     "draws": ("draws", 1000), "target_accept": ("target_accept", 0.8),
     "max_treedepth": ("max_treedepth", 10), "cache": ("cache", BOTH), "timeout": ("timeout_s", 600.0),
     "gradient_floor": ("gradient_floor", True), "ess_targets": ("ess_targets", list(DEFAULT_ESS_TARGETS)),
+    "python": ("python", None),
 }
 
 DESCRIPTION = """\
@@ -44,6 +46,7 @@ examples:
   python scripts/compare.py --list                       # what can run here, and why not
   python scripts/compare.py --n 100 1000 10000 --runs 3  # a data-size sweep, with plots
   python scripts/compare.py --resume                     # finish the last interrupted sweep
+  python scripts/compare.py --python ../old-env/bin/python --samplers numpyro   # other library versions
   python scripts/report.py                               # rebuild the last sweep's report
   python scripts/compare.py --from-records reports/X.runs.jsonl     # rebuild from a JSON-lines file
 
@@ -133,8 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gradient-floor", action=argparse.BooleanOptionalAction, default=None,
                    help="measure the gradient floor (one compiled JAX value-and-gradient of the "
                    "log density) per model and n, for the '× floor' column (default on)")
+    p.add_argument("--python", default=None, metavar="PATH",
+                   help="run the workers with this Python interpreter, e.g. another virtual environment "
+                   "with other library versions (the orchestrator stays in its own); each record and "
+                   "the sweep's environment carry the versions the workers really had. Backends whose "
+                   "libraries that environment lacks are skipped (default: this interpreter)")
     p.add_argument("--list", action="store_true",
-                   help="list models and samplers, with whether each backend can run here, and exit")
+                   help="list models and samplers, with whether each backend can run here (with "
+                   "--python: in that environment), and exit")
     p.add_argument("--from-records", type=Path, default=None, metavar="PATH",
                    help="rebuild the report from a saved .runs.jsonl file without running anything")
     return p
@@ -164,8 +173,8 @@ def _resolve(requested: list[str], valid: list[str], kind: str, parser) -> list[
     return chosen
 
 
-def print_list() -> int:
-    availability = probe_availability(samplers.names())
+def print_list(python: str | None = None) -> int:
+    availability = probe_availability(samplers.names(), python=python)
     print("models:")
     for name, spec in models.discover().items():
         print(f"  {name:20s} parameters: {', '.join(spec.parameters)}; --n: {spec.n_meaning}")
@@ -194,7 +203,21 @@ def _config_from_args(args, parser) -> SweepConfig:
               for flag, (field, default) in CONFIG_FLAGS.items()}
     values["samplers"] = _resolve(values["samplers"], samplers.names(), "sampler", parser)
     values["models"] = _resolve(values["models"], models.names(), "model", parser)
+    if values["python"] is not None:
+        values["python"] = worker_interpreter(values["python"], parser)
     return SweepConfig(**values)
+
+
+def worker_interpreter(text: str, parser) -> str:
+    """`--python`: an absolute path to an interpreter (a bare name is looked up on PATH); not
+    resolved through symbolic links, since a virtual environment's python is one."""
+    found = text if os.sep in text else shutil.which(text)
+    if not found or not Path(found).is_file():
+        parser.error(f"--python {text}: no such interpreter (give the path to a python executable, e.g. "
+                     "../old-env/bin/python)")
+    if not os.access(found, os.X_OK):
+        parser.error(f"--python {text}: not executable")
+    return str(Path(found).absolute())
 
 
 def _resumed_config(args, parser, stored: dict, sweep_id: str) -> SweepConfig:
@@ -234,7 +257,6 @@ def _open_sweep(args, parser):
     try:
         store = ResultStore(args.db)
         store.lock_for_sweep()
-        env_now = environment.collect()
         if args.resume:
             found = _find_resumable(store, args.resume)
             if found is None:
@@ -242,6 +264,7 @@ def _open_sweep(args, parser):
                       "(python scripts/report.py --list shows them)")
                 return None
             cfg = _resumed_config(args, parser, found.config, found.sweep_id)
+            env_now = _worker_environment(cfg, parser)
             header = store.header(found.sweep_id)
             stem = args.name or found.name
             done = store.done_keys(found.sweep_id)
@@ -250,6 +273,7 @@ def _open_sweep(args, parser):
                 print(f"warning: the environment changed since sweep {found.sweep_id} started "
                       f"({'; '.join(changed)}); the report will say so", flush=True)
         else:
+            env_now = _worker_environment(cfg, parser)
             header = sweep_header(cfg, env_now)
             stem = args.name or f"compare-n{'-'.join(map(str, cfg.ns))}-{cfg.cache}-{header['sweep_id']}"
             done = set()
@@ -258,6 +282,15 @@ def _open_sweep(args, parser):
     except StoreError as err:
         parser.error(f"--db: {err}")
     return store, cfg, header, stem, done, session
+
+
+def _worker_environment(cfg: SweepConfig, parser) -> dict:
+    """The environment the workers will run in (with --python, that interpreter's), recorded as
+    the sweep's; an interpreter that cannot run workers is refused before anything is measured."""
+    try:
+        return environment.collect_for(cfg.python)
+    except environment.InterpreterError as err:
+        parser.error(f"--python: {err}")
 
 
 def _writable(path: Path, what: str, parser, is_dir: bool = False) -> None:
@@ -281,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list:
-        return print_list()
+        return print_list(worker_interpreter(args.python, parser) if args.python else None)
 
     if args.from_records:
         if not args.from_records.exists():
@@ -341,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     interrupted = False
     try:
-        availability = probe_availability(cfg.samplers)
+        availability = probe_availability(cfg.samplers, python=cfg.python)
         measure_sweep(cfg, sink, availability, log_dir=args.out / "logs", on_event=on_event, done=done)
     except KeyboardInterrupt:
         interrupted = True

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -64,6 +66,7 @@ def library_versions(names=LIBRARIES) -> dict:
 def collect() -> dict:
     return {
         "python": platform.python_version(),
+        "python_executable": sys.executable,
         "os": platform.platform(),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
@@ -71,6 +74,47 @@ def collect() -> dict:
         "git": git_state(),
         "libraries": library_versions(),
     }
+
+
+class InterpreterError(Exception):
+    """The interpreter named by `--python` cannot run samplerbench's workers (message says why)."""
+
+
+# What every worker imports whatever its backend (the backends' own libraries are checked by
+# the availability probe, and a backend without them is skipped).
+WORKER_NEEDS = ("numpy", "arviz-base", "arviz-stats")
+SUPPORTED_PYTHON = ((3, 12), (3, 13))  # pyproject's requires-python
+
+
+def collect_for(python: str | None) -> dict:
+    """The environment the workers run in: this interpreter's, or that of ``python`` (another
+    virtual environment), read by running this module there; checked to be able to run workers."""
+    if python is None:
+        return collect()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p))
+    try:
+        proc = subprocess.run([python, "-m", "samplerbench.environment"], capture_output=True, text=True,
+                              env=env, timeout=60, cwd=REPO_ROOT)
+    except OSError as err:
+        raise InterpreterError(f"{python} cannot be run: {err.strerror or err}") from None
+    except subprocess.TimeoutExpired:
+        raise InterpreterError(f"{python} did not answer within 60 s") from None
+    try:
+        found = json.loads(proc.stdout)
+    except ValueError:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise InterpreterError(f"{python} could not report its environment ({last}); is it Python "
+                               f"{SUPPORTED_PYTHON[0][0]}.{SUPPORTED_PYTHON[0][1]} or newer?") from None
+    version = tuple(int(part) for part in found["python"].split(".")[:2])
+    if version not in SUPPORTED_PYTHON:
+        raise InterpreterError(f"{python} is Python {found['python']}; the workers need "
+                               + " or ".join(f"{a}.{b}" for a, b in SUPPORTED_PYTHON))
+    missing = [name for name in WORKER_NEEDS if not found["libraries"].get(name)]
+    if missing:
+        raise InterpreterError(f"{python} lacks {', '.join(missing)}, which every worker imports; install "
+                               f"them there: {python} -m pip install {' '.join(missing)} (and the libraries "
+                               "of the backends to run, e.g. 'numpyro jax[cpu]' or 'pymc')")
+    return found
 
 
 def differences(before: dict, after: dict) -> list[str]:
@@ -88,3 +132,7 @@ def differences(before: dict, after: dict) -> list[str]:
     if old_commit != new_commit:
         changes.append(f"samplerbench commit {str(old_commit)[:12]} -> {str(new_commit)[:12]}")
     return changes
+
+
+if __name__ == "__main__":  # `--python`: the orchestrator asks another interpreter for its environment
+    json.dump(collect(), sys.stdout)

@@ -77,7 +77,9 @@ def _environment_lines(header: dict) -> list[str]:
     return [
         f"- **Machine:** {env.get('cpu', '?')}, {env.get('cores', '?')} cores, "
         f"{env.get('memory_gib', '?')} GiB, {env.get('os', '?')}",
-        f"- **Python:** {env.get('python', '?')}; **libraries:** {libs}",
+        f"- **Python:** {env.get('python', '?')}"
+        + (f" (`{env['python_executable']}`)" if cfg.get("python") and env.get("python_executable") else "")
+        + f"; **libraries:** {libs}",
         f"- **samplerbench commit:** {commit}; sweep {header.get('sweep_id', '?')} "
         f"started {header.get('started_at', '?')}",
         f"- **Configuration:** {cfg.get('chains')} chains × ({cfg.get('tune')} warmup + "

@@ -55,6 +55,13 @@ class SweepConfig:
     cores: int = field(default_factory=_RUN_FIELDS["cores"].default_factory)
     gradient_floor: bool = True
     ess_targets: list[int] = field(default_factory=lambda: list(DEFAULT_ESS_TARGETS))
+    # The interpreter the workers run (`--python`: another environment, other library
+    # versions); None is the orchestrator's own. The orchestrator never imports what it measures.
+    python: str | None = None
+
+    @property
+    def worker_python(self) -> str:
+        return self.python or sys.executable
 
     @property
     def cache_modes(self) -> tuple[str, ...]:
@@ -96,12 +103,14 @@ def worker_env(base: dict, cache_dir: Path, cache: str, chains: int) -> dict:
     return env
 
 
-def probe_availability(names: list[str], timeout_s: float = 120) -> dict[str, str | None]:
-    """Ask a child process which backends can run (imports happen there, not here)."""
+def probe_availability(names: list[str], timeout_s: float = 120,
+                       python: str | None = None) -> dict[str, str | None]:
+    """Ask a child process of the workers' interpreter which backends can run (imports happen
+    there, not here)."""
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "samplerbench.probe", *names],
+            [python or sys.executable, "-m", "samplerbench.probe", *names],
             capture_output=True, text=True, env=env, timeout=timeout_s, cwd=REPO_ROOT,
         )
         return json.loads(proc.stdout)
@@ -160,7 +169,7 @@ def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, ca
     with open(log_path, "w") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "samplerbench.worker", str(config_path), str(result_path)],
+            [cfg.worker_python, "-m", "samplerbench.worker", str(config_path), str(result_path)],
             cwd=work_dir, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -199,6 +208,7 @@ def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, ca
         peak_rss_tree_sampled_mib=watch.peak_mib,
         peak_rss_largest_process_mib=max_rss_mib(usage),
         worker_env={name: env.get(name) for name in TIMING_ENV_VARS},
+        worker_python=cfg.worker_python,
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     record["kind"] = kind

@@ -73,6 +73,7 @@ def measure(config: dict, record: dict) -> None:
     backend = samplers.get(config["sampler"])
     spec = models.get(config["model"])
     record["versions"] = _versions(backend.distributions)
+    record["python"] = sys.version.split()[0]  # the worker's (`--python` may name another interpreter)
     record["model_sha256"] = spec.files_sha256()
 
     reason = backend.unavailable_reason()
