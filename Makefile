@@ -1,6 +1,7 @@
 # Two entry points, each doing its own setup on a fresh clone:
 #   make compare   -> python scripts/compare.py --n 2000 (all backends, 5 cold runs each)
-#   make test      -> the test suite (real backends, tiny settings)
+#   make test      -> the test suite (real backends, tiny settings; installs chromium for the
+#                     dashboard's browser tests when run as root)
 # Python 3.12 is required (see .python-version); the venv lives in .venv/.
 
 VENV   := .venv
@@ -12,7 +13,7 @@ ARGS   ?=
 PYTHON312 := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12.1/bin/python3.12) \
                          $(shell command -v python3.12 2>/dev/null))
 
-.PHONY: compare test test-all setup clean
+.PHONY: compare test test-fast setup browser clean
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON312)" ]; then echo "Python 3.12 not found: install it (pyenv install 3.12.1)"; exit 1; fi
@@ -26,11 +27,22 @@ setup: $(STAMP)
 compare: $(STAMP)
 	$(PY) scripts/compare.py --n 2000 $(ARGS)
 
-test: $(STAMP)
+# The dashboard's browser tests drive Debian's chromium (Playwright's own download cannot
+# happen on machines without internet): installed with apt when missing and run as root.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium for the browser tests (apt-get)"; \
+		apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
+	else \
+		echo "note: the browser tests need Chromium: sudo apt-get install chromium (or set SAMPLERBENCH_CHROMIUM)"; \
+	fi
+
+test: $(STAMP) browser
 	$(PY) -m pytest -m "slow or not slow" -n 2 --dist loadgroup $(ARGS)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow" $(ARGS)
 
 clean:
-	rm -rf $(VENV) reports/logs .pytest_cache
+	rm -rf $(VENV) reports/logs reports/test-artifacts .pytest_cache

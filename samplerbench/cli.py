@@ -254,6 +254,7 @@ def _open_sweep(args, parser):
     """
     # A new sweep's settings are checked before the store is touched: bad input leaves no trace.
     cfg = None if args.resume else _config_from_args(args, parser)
+    env_now = None if args.resume else _worker_environment(cfg, parser)
     try:
         store = ResultStore(args.db)
         store.lock_for_sweep()
@@ -273,7 +274,6 @@ def _open_sweep(args, parser):
                 print(f"warning: the environment changed since sweep {found.sweep_id} started "
                       f"({'; '.join(changed)}); the report will say so", flush=True)
         else:
-            env_now = _worker_environment(cfg, parser)
             header = sweep_header(cfg, env_now)
             stem = args.name or f"compare-n{'-'.join(map(str, cfg.ns))}-{cfg.cache}-{header['sweep_id']}"
             done = set()

@@ -117,6 +117,12 @@ def collect_for(python: str | None) -> dict:
     return found
 
 
+def version_changes(before: dict[str, str], after: dict[str, str]) -> str:
+    """'numpyro 0.21.0 → 0.22.0, jax 0.11 → 0.12' for two {library: version}; '' if the same."""
+    return ", ".join(f"{name} {before.get(name, 'absent')} → {after.get(name, 'absent')}"
+                     for name in dict.fromkeys([*before, *after]) if before.get(name) != after.get(name))
+
+
 def differences(before: dict, after: dict) -> list[str]:
     """What changed between two environments that could move a timing (not the git commit's
     dirtiness alone): machine, Python, library versions, commit."""

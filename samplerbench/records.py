@@ -60,3 +60,13 @@ def gradient_floors(records: list[dict]) -> dict[tuple, float]:
             key = (r["model"], r["n"])
             floors[key] = min(floors.get(key, math.inf), float(r["floor_us_per_grad"]))
     return floors
+
+
+def backend_versions(records: list[dict]) -> dict[str, dict[str, str]]:
+    """sampler -> the library versions its worker recorded (first run that has them): what a
+    backend really ran with, which with `--python` is not the orchestrator's environment."""
+    found: dict[str, dict[str, str]] = {}
+    for r in records:
+        if record_kind(r) == "run" and r.get("versions") and r.get("sampler") not in found:
+            found[r["sampler"]] = {k: v for k, v in r["versions"].items() if v}
+    return found

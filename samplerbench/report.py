@@ -15,20 +15,13 @@ from samplerbench.statistics import Summary
 def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[str, str]]:
     """One times plot per (model, cache), a scaling plot when the sweep has several n, and a
     break-even plot per (model, n) under the key (model, n)."""
-    import numpy as np
-
     from samplerbench import plots as plotting
-    from samplerbench.verdict import BREAK_EVEN_RANGE, curves
+    from samplerbench.verdict import break_even_lines
 
     table = summary.table
     made: dict[tuple, dict[str, str]] = {}
-    ess = np.geomspace(*BREAK_EVEN_RANGE, 200)
-    for (model, n), part in table.groupby(["model", "n"], sort=False) if not table.empty else []:
-        lines = {}
-        for _, row in part[part["ok"] > 0].iterrows():
-            line = curves(summary, model, n, row["cache"], row["sampler"], ess)
-            if np.isfinite(line[0]).all():
-                lines[(row["sampler"], row["cache"])] = line
+    for (model, n), _ in table.groupby(["model", "n"], sort=False) if not table.empty else []:
+        ess, lines = break_even_lines(summary, model, n)
         if lines:
             path = out_dir / f"{stem}-{model}-n{n}-break-even.png"
             made[(model, n)] = {"break_even": plotting.break_even_plot(

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import samplers
-from samplerbench import markdown, report, sweep_comparison
+from samplerbench import markdown, report, site, sweep_comparison
 from samplerbench.statistics import summarize
 from samplerbench.time_to_ess import ess_targets_of
 from samplerbench.store import DEFAULT_DB, ResultStore, StoreError
@@ -27,6 +27,7 @@ examples:
   python scripts/report.py --compare laptop.sqlite server.sqlite   # latest sweep of each store
   python scripts/report.py --compare reports/sample-n2000-both.runs.jsonl latest
   python scripts/report.py --ess-targets 100 5000       # the latest sweep, time to other ESS targets
+  python scripts/report.py --html                       # the dashboard of the whole store: reports/site/
 
 a SWEEP is: a sweep id, a unique prefix of one, a report name, or 'latest' (all in --db);
 a path to another store (its latest sweep) or STORE:SWEEP; or a saved <stem>.runs.jsonl file.
@@ -49,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bulk ESS targets of the time-to-ESS columns and break-even plot (default: the "
                    "sweep's own, 400 1000 10000 unless it was run with others)")
     p.add_argument("--list", action="store_true", help="list the sweeps in the store and exit")
+    p.add_argument("--html", nargs="?", type=Path, const=site.DEFAULT_SITE, default=None, metavar="DIR",
+                   help="write the dashboard of the whole store (every sweep, a page per model with "
+                   "interactive plots and each backend's history across sweeps and library versions) as "
+                   f"a static site that works offline, into DIR (default {site.DEFAULT_SITE}/), and exit")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), default=None,
                    help="compare two sweeps: a markdown and CSV table of medians and ratios B / A")
     return p
@@ -81,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.list:
             return list_sweeps(args.db)
+        if args.html:
+            pages = site.build_site(args.db, args.html, samplers.names())
+            print(f"dashboard: {pages['index']} ({len(pages)} pages; open it in a browser, no server needed)")
+            return 0
         if args.compare:
             a, b = (sweep_comparison.load_sweep(spec, args.db) for spec in args.compare)
             stem = args.name or f"compare-{_safe(a.label)}-vs-{_safe(b.label)}"

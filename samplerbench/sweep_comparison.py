@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from samplerbench.fields import record_kind
-from samplerbench.records import load_records_file
+from samplerbench.records import backend_versions, load_records_file
 from samplerbench.statistics import summarize
 from samplerbench.tables import fmt
-from samplerbench.environment import differences
+from samplerbench.environment import differences, version_changes
 from samplerbench.store import ResultStore
 from samplerbench.time_to_ess import HEADLINE_TARGET, ess_targets_of, time_to_ess_column
 from samplerbench.uncertainty import RatioTest, compare_runs
@@ -77,7 +77,8 @@ def config_differences(a: dict, b: dict) -> list[str]:
 def ratio_frame(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> pd.DataFrame:
     """One row per (model, n, backend) measured in either sweep (and per cache mode, when a
     sweep measured both): medians, B / A, and whether B really differs from A in time to the
-    headline ESS and end-to-end (samplerbench.uncertainty: bootstrap interval and Mann–Whitney)."""
+    headline ESS and end-to-end (samplerbench.uncertainty: bootstrap interval and Mann–Whitney),
+    and which of its libraries' versions differ (as each sweep's workers recorded them)."""
     summaries = [summarize(sweep.records, sampler_order, (*ess_targets_of(sweep.header), HEADLINE_TARGET))
                  for sweep in (a, b)]
     several_modes = any(s.table["cache"].nunique() > 1 for s in summaries if not s.table.empty)
@@ -96,6 +97,10 @@ def ratio_frame(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> p
         ratio = pd.to_numeric(merged[f"{metric}_median_b"], errors="coerce") / pd.to_numeric(
             merged[f"{metric}_median_a"], errors="coerce")
         merged[f"{metric}_ratio"] = ratio
+    versions = [backend_versions(sweep.records) for sweep in (a, b)]
+    merged["versions_changed"] = [
+        version_changes(versions[0].get(name, {}), versions[1].get(name, {}))
+        if name in versions[0] and name in versions[1] else "" for name in merged["sampler"]]
     for metric, _ in tested:
         found = [_test(summaries, row, join, metric) for _, row in merged.iterrows()]
         merged[f"{metric}_ci_low"] = [t.low if t else math.nan for t in found]
@@ -186,6 +191,7 @@ def render_comparison(a: Sweep, b: Sweep, sampler_order: list[str] | None = None
             if "cache" in row and isinstance(row.get("cache"), str):
                 cells["cache"] = row["cache"]
             cells["status A / B"] = f"{row['status_a']} / {row['status_b']}"
+            cells["library versions A → B"] = row["versions_changed"] or "same"
             for metric, label in RATIO_METRICS:
                 cells[label] = _cell(row[f"{metric}_median_a"], row[f"{metric}_median_b"], row[f"{metric}_ratio"],
                                      0 if metric == "ess_per_s" else 2)

@@ -141,6 +141,20 @@ def curves(summary: Summary, model, n, cache, sampler, ess: np.ndarray) -> tuple
     return np.median(times, axis=0), times.min(axis=0), times.max(axis=0)
 
 
+def break_even_lines(summary: Summary, model, n, points: int = 200) -> tuple[np.ndarray, dict[tuple[str, str], tuple]]:
+    """The break-even plot's data, for the PNG and the dashboard alike: the ESS grid and, per
+    (backend, cache) with ok runs, the median, min and max of ``curves`` on it."""
+    ess = np.geomspace(*BREAK_EVEN_RANGE, points)
+    table = summary.table
+    part = table[(table["model"] == model) & (table["n"] == n) & (table["ok"] > 0)] if not table.empty else table
+    lines = {}
+    for _, row in part.iterrows():
+        line = curves(summary, model, n, row["cache"], row["sampler"], ess)
+        if np.isfinite(line[0]).all():
+            lines[(row["sampler"], row["cache"])] = line
+    return ess, lines
+
+
 def fastest_segments(summary: Summary, model, n, cache) -> list[tuple[str, float, float]]:
     """The lower envelope of the break-even lines: (backend, from ESS, to ESS) in order, with
     the crossings found exactly (Brent's method between grid points)."""
