@@ -178,7 +178,8 @@ def print_list(python: str | None = None) -> int:
     print("models:")
     for name, spec in models.discover().items():
         print(f"  {name:20s} parameters: {', '.join(spec.parameters)}; --n: {spec.n_meaning}")
-    print("samplers:")
+    print(f"samplers (in the environment of {python}: install there with {python} -m pip install ...):"
+          if python else "samplers:")
     for name in samplers.names():
         reason = availability.get(name)
         print(f"  {name:15s} {'available' if not reason else 'NOT available: ' + reason}")

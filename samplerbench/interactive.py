@@ -128,9 +128,12 @@ def history_figure(part: pd.DataFrame, title: str, order: list[str]) -> go.Figur
     metric_buttons = [dict(label=label, method="update", args=[{"y": ys[metric]}, {"yaxis.title.text": label + " (median)"}])
                       for metric, label in HISTORY_METRICS]
     axis_buttons = [
-        dict(label="by date", method="update", args=[{"x": by_date}, {"xaxis.type": "date", "xaxis.title.text": "sweep started"}]),
+        dict(label="by date", method="update", args=[{"x": by_date, "mode": "lines+markers"},
+                                                     {"xaxis.type": "date", "xaxis.title.text": "sweep started"}]),
+        # Points only: a line through versions in date order would zigzag between categories.
         dict(label="by library version", method="update",
-             args=[{"x": by_version}, {"xaxis.type": "category", "xaxis.title.text": "the backend's library version"}]),
+             args=[{"x": by_version, "mode": "markers"},
+                   {"xaxis.type": "category", "xaxis.title.text": "the backend's library version"}]),
     ]
     fig.update_layout(**LAYOUT, title=title, xaxis_title="sweep started", yaxis_title=first + " (median)",
                       yaxis_rangemode="tozero",

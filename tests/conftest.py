@@ -11,7 +11,12 @@ import pytest
 
 # One httpstan cache for the whole session (in-process Stan builds of the log-density checks,
 # and the tiny runs that share it below), so each Stan model is compiled once per session.
-SESSION_CACHE = Path(tempfile.mkdtemp(prefix="sbtest-cache-"))
+# This file is imported twice per process (by pytest as `conftest`, and by the tests as
+# `tests.conftest`): the folder is kept in the environment so that both imports use the same
+# one (a second folder silently emptied httpstan's cache midway, so Stan models built again).
+# One folder per xdist worker: two processes building one model into one folder could race.
+_CACHE_VARIABLE = f"SAMPLERBENCH_TEST_CACHE_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+SESSION_CACHE = Path(os.environ.setdefault(_CACHE_VARIABLE, tempfile.mkdtemp(prefix="sbtest-cache-")))
 os.environ["XDG_CACHE_HOME"] = str(SESSION_CACHE / "xdg")
 
 from samplerbench.orchestrator import SweepConfig, probe_availability, measure_one
