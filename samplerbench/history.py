@@ -118,6 +118,25 @@ def version_axis_labels(versions: list[dict[str, str]]) -> list[str]:
     return [", ".join(f"{k} {v.get(k, 'absent')}" for k in varying) or "unknown" for v in own]
 
 
+def _release_key(label: str) -> tuple:
+    """'numpyro 0.9.0, jax 0.12' -> a key that orders releases as numbers (0.9 before 0.10)."""
+    from packaging.version import InvalidVersion, Version
+
+    key = []
+    for part in label.split(", "):
+        name, _, version = part.rpartition(" ")
+        try:
+            key.append((name, 0, Version(version), ""))
+        except InvalidVersion:
+            key.append((name, 1, Version("0"), version))
+    return tuple(key)
+
+
+def release_order(labels) -> list[str]:
+    """The distinct version labels in release order, for the history's version axis."""
+    return sorted(set(labels), key=_release_key)
+
+
 def changes_frame(sweeps: list[StoredSweep], model: str, n: int, cache: str, sampler_order: list[str]) -> pd.DataFrame:
     """Each backend between consecutive sweeps of one history line: end-to-end and time to the
     headline ESS before → after, whether the difference is real (uncertainty.compare_runs) and which

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from samplerbench.history import HISTORY_METRICS, version_axis_labels
+from samplerbench.history import HISTORY_METRICS, release_order, version_axis_labels
 from samplerbench.time_to_ess import time_to_ess_column
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -133,7 +133,9 @@ def history_figure(part: pd.DataFrame, title: str, order: list[str]) -> go.Figur
         # Points only: a line through versions in date order would zigzag between categories.
         dict(label="by library version", method="update",
              args=[{"x": by_version, "mode": "markers"},
-                   {"xaxis.type": "category", "xaxis.title.text": "the backend's library version"}]),
+                   {"xaxis.type": "category", "xaxis.title.text": "the backend's library version",
+                    "xaxis.categoryorder": "array",
+                    "xaxis.categoryarray": release_order(label for labels in by_version for label in labels)}]),
     ]
     fig.update_layout(**LAYOUT, title=title, xaxis_title="sweep started", yaxis_title=first + " (median)",
                       yaxis_rangemode="tozero",

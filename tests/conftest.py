@@ -82,3 +82,34 @@ def assert_protocol_invariants(record: dict) -> None:
         assert value is not None and math.isfinite(value) and value >= 0, (field, value)
     assert record["end_to_end_s"] + CLOCK_SLACK_S >= record["compile_s"] + record["sampling_s"], record
     assert record["process_s"] + CLOCK_SLACK_S >= record["import_s"] + record["end_to_end_s"], record
+
+
+GROUPING_BROKEN_SINCE = "9.2"  # pytest-dev/pytest-xdist#1386, seen with xdist 3.8.0
+
+
+def _grouping_error(detail: str) -> pytest.UsageError:
+    return pytest.UsageError(
+        f"pytest-xdist's --dist loadgroup would not group the tests marked xdist_group ({detail}; "
+        "pytest-dev/pytest-xdist#1386): install the pinned pytest with `pip install -e '.[test]'` (make test does)")
+
+
+def pytest_configure(config):
+    """Refuse to run when `--dist loadgroup` would silently not group. The tests marked
+    `xdist_group` share one worker on purpose (one httpstan cache, so each Stan model is built
+    once; sweeps that must not time each other); since pytest 9.2, xdist 3.8's grouping (renaming
+    each item `nodeid@group`) no longer takes effect, and one CI run took 26 minutes."""
+    from packaging.version import Version
+
+    if config.getoption("dist", None) == "loadgroup" and Version(pytest.__version__) >= Version(GROUPING_BROKEN_SINCE):
+        raise _grouping_error(f"pytest {pytest.__version__} >= {GROUPING_BROKEN_SINCE}")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """The same, checked where it happens (on each xdist worker, after xdist renamed the items),
+    for a pytest version not yet known to break it: the run stops rather than going on ungrouped."""
+    if not (hasattr(config, "workerinput") and getattr(config.option, "loadgroup", False)):  # xdist's worker flag
+        return
+    ungrouped = [item.nodeid for item in items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+    if ungrouped:
+        raise _grouping_error(f"{len(ungrouped)} marked tests ungrouped, e.g. {ungrouped[0]}")
