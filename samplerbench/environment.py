@@ -63,6 +63,12 @@ def library_versions(names=LIBRARIES) -> dict:
     return versions
 
 
+def with_checkout_on_path(base: dict) -> dict:
+    """A child process's environment with this checkout first on PYTHONPATH, so that another
+    interpreter (`--python`) imports samplerbench, samplers and models from here."""
+    return dict(base, PYTHONPATH=os.pathsep.join(p for p in (str(REPO_ROOT), base.get("PYTHONPATH", "")) if p))
+
+
 def collect() -> dict:
     return {
         "python": platform.python_version(),
@@ -91,7 +97,7 @@ def collect_for(python: str | None) -> dict:
     virtual environment), read by running this module there; checked to be able to run workers."""
     if python is None:
         return collect()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p))
+    env = with_checkout_on_path(os.environ)
     try:
         proc = subprocess.run([python, "-m", "samplerbench.environment"], capture_output=True, text=True,
                               env=env, timeout=60, cwd=REPO_ROOT)

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from samplerbench.environment import REPO_ROOT
+from samplerbench.environment import REPO_ROOT, with_checkout_on_path
 from samplerbench.fields import FLOOR, TIMING_FIELDS
 from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS
 from samplerbench.memory import TreeMemoryWatch, max_rss_mib
@@ -97,7 +97,7 @@ def worker_env(base: dict, cache_dir: Path, cache: str, chains: int) -> dict:
     else:
         env.pop("JAX_COMPILATION_CACHE_DIR", None)
         env["JAX_ENABLE_COMPILATION_CACHE"] = "false"
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    env = with_checkout_on_path(env)
     env["PYTHONUNBUFFERED"] = "1"
     env["SAMPLERBENCH_PARENT_PID"] = str(os.getpid())  # the worker dies with its orchestrator
     return env

@@ -62,11 +62,17 @@ def gradient_floors(records: list[dict]) -> dict[tuple, float]:
     return floors
 
 
-def backend_versions(records: list[dict]) -> dict[str, dict[str, str]]:
-    """sampler -> the library versions its worker recorded (first run that has them): what a
-    backend really ran with, which with `--python` is not the orchestrator's environment."""
-    found: dict[str, dict[str, str]] = {}
+def first_ok(records: list[dict], field: str) -> dict[str, object]:
+    """sampler -> ``field`` of its first ok run that has it (records from before a field existed have none)."""
+    found: dict[str, object] = {}
     for r in records:
-        if record_kind(r) == "run" and r.get("versions") and r.get("sampler") not in found:
-            found[r["sampler"]] = {k: v for k, v in r["versions"].items() if v}
+        if r.get("status") == "ok" and record_kind(r) == "run" and field in r:
+            found.setdefault(r["sampler"], r[field])
     return found
+
+
+def backend_versions(records: list[dict]) -> dict[str, dict[str, str]]:
+    """sampler -> the library versions its worker recorded (first ok run): what a backend really
+    ran with, which with `--python` is not the orchestrator's environment."""
+    return {sampler: {k: v for k, v in versions.items() if v}
+            for sampler, versions in first_ok(records, "versions").items() if versions}

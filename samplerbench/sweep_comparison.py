@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from samplerbench.fields import record_kind
-from samplerbench.records import backend_versions, load_records_file
+from samplerbench.records import backend_versions, first_ok, load_records_file
 from samplerbench.statistics import summarize
 from samplerbench.tables import fmt
 from samplerbench.environment import differences, version_changes
@@ -132,19 +131,10 @@ def _cell(a, b, ratio, digits) -> str:
     return f"{values} (**{shown}×**)"
 
 
-def _first_ok(records: list[dict], field: str) -> dict[str, object]:
-    """sampler -> ``field`` of its first ok run that has it (records from before a field existed have none)."""
-    found: dict[str, object] = {}
-    for r in records:
-        if r.get("status") == "ok" and record_kind(r) == "run" and field in r:
-            found.setdefault(r["sampler"], r[field])
-    return found
-
-
 def default_differences(a: Sweep, b: Sweep) -> list[str]:
     """Library defaults (of the keywords samplerbench does not pass) that differ between the sweeps."""
     out = []
-    in_a, in_b = _first_ok(a.records, "library_defaults"), _first_ok(b.records, "library_defaults")
+    in_a, in_b = first_ok(a.records, "library_defaults"), first_ok(b.records, "library_defaults")
     for sampler in [s for s in in_a if s in in_b]:
         for call in sorted(set(in_a[sampler]) | set(in_b[sampler])):
             da, db = in_a[sampler].get(call, {}), in_b[sampler].get(call, {})
