@@ -200,13 +200,19 @@ def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, ca
         last = _last_log_line(log_path)
         record["reason"] = f"worker exited with code {returncode}" + (f": {last}" if last else "")
 
+    # The largest single process: the kernel's high-water marks, as the watch read them and as
+    # the worker read its own just before writing its record (ru_maxrss only without /proc).
+    largest_process_mib = max(filter(None, (watch.largest_process_mib, record.pop("worker_vm_hwm_mib", None))),
+                              default=None)
+    if largest_process_mib is None and watch.peak_mib is None:
+        largest_process_mib = max_rss_mib(usage)
     record.update(
         model=model, sampler=sampler, n=n, run=run, seed=seed, process_s=process_s,
         **{name: getattr(settings, name) for name in SWEEP_SETTINGS},
         parallel_chains=settings.parallel_chains,
-        peak_rss_mib=max(watch.peak_mib or 0.0, max_rss_mib(usage)),
+        peak_rss_mib=max(watch.peak_mib or 0.0, largest_process_mib or 0.0) or None,
         peak_rss_tree_sampled_mib=watch.peak_mib,
-        peak_rss_largest_process_mib=max_rss_mib(usage),
+        peak_rss_largest_process_mib=largest_process_mib,
         worker_env={name: env.get(name) for name in TIMING_ENV_VARS},
         worker_python=cfg.worker_python,
         finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -161,6 +161,9 @@ def main(argv: list[str]) -> int:
     except BaseException as err:  # noqa: BLE001 - every failure becomes a record
         record.update(status="failed", reason=_last_line(err), traceback=traceback.format_exc())
     record["worker_done_s"] = time.perf_counter() - PROCESS_WORK_START
+    from samplerbench.memory import high_water_mib
+
+    record["worker_vm_hwm_mib"] = high_water_mib()  # the kernel's count; the orchestrator keeps it
     with open(result_path + ".tmp", "w") as fh:
         json.dump(_finite_or_none(record), fh, default=str)
     os.replace(result_path + ".tmp", result_path)
