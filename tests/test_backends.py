@@ -34,7 +34,10 @@ def test_backend_runs_or_is_skipped_with_reason(sampler, availability):
         post = record["posterior"][name]
         assert abs(post["mean"] - value) < 5 * post["sd"] + 0.1, (name, post)
     assert record["grad_evals"] > TINY["chains"] * TINY["draws"]
-    assert record["ess_bulk_min"] > 20
+    # Chains that are stuck, constant or copies of each other give a bulk ESS of a few. Working
+    # tiny runs (2 chains x 150 draws, a random seed each) gave 55-180 in 24 runs here and once
+    # 19.9 on CI: a short adaptation's honest tail, not a defect, so the bar sits below it.
+    assert record["ess_bulk_min"] > 10, record["ess_bulk_min"]
     assert record["divergences"] is not None
     # Each number says how it was produced.
     assert record["library_calls"], record
