@@ -12,7 +12,7 @@ from pathlib import Path
 
 import models
 import samplers
-from samplerbench import environment, markdown, records as record_files, report
+from samplerbench import cluster, environment, markdown, records as record_files, report
 from samplerbench.fields import FLOOR, record_kind
 from samplerbench.orchestrator import (
     BOTH, CACHE_MODES, RecordSink, SweepConfig, measure_sweep, plan, probe_availability, sweep_header,
@@ -141,6 +141,16 @@ def build_parser() -> argparse.ArgumentParser:
                    "with other library versions (the orchestrator stays in its own); each record and "
                    "the sweep's environment carry the versions the workers really had. Backends whose "
                    "libraries that environment lacks are skipped (default: this interpreter)")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS",
+                   help="run the sweep on a Dask cluster: a scheduler address (tcp://HOST:8786; its "
+                   "workers started with --nthreads 1 --resources bench=1) or local:K for a LocalCluster "
+                   "of K single-threaded worker processes on this machine. Each worker measures one "
+                   "(model, n) cell at a time, every backend and run of it; this process keeps the store "
+                   "(default: every run here, one after another, without Dask)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the plan (cells, measurements) and its estimated wall time on 1 machine "
+                   "and on the --cluster's workers, from the runs already in --db, and exit without "
+                   "measuring anything")
     p.add_argument("--list", action="store_true",
                    help="list models and samplers, with whether each backend can run here (with "
                    "--python: in that environment), and exit")
@@ -329,6 +339,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nreport: {paths['markdown']}")
         return 0
 
+    if args.cluster:
+        if args.python:
+            parser.error("--python and --cluster: start the Dask workers with that interpreter instead "
+                         "(its environment is checked against this one's)")
+        try:
+            cluster.parse_cluster(args.cluster)
+        except ValueError as err:
+            parser.error(f"--cluster: {err}")
+    if args.dry_run:
+        return dry_run(args, parser)
+
     _writable(args.out, "--out", parser, is_dir=True)
     if args.json:
         _writable(args.json, "--json", parser)
@@ -358,8 +379,9 @@ def main(argv: list[str] | None = None) -> int:
                      else f"run {info['run']}/{cfg.runs}")
             if len(cfg.cache_modes) > 1 and not info.get("floor"):
                 label = f"{info['cache']} {label}"
+            where = f" on {info['host']}" if info.get("host") else ""
             print(f"[{info['done'] + 1:>3}/{info['total']}] {elapsed:6.0f}s  {info['model']} n={info['n']} "
-                  f"{info['sampler']} {label} ...", flush=True)
+                  f"{info['sampler']} {label}{where} ...", flush=True)
         elif kind == "record":
             rec = info["record"]
             if rec["status"] == "skipped" and rec["run"] != 1:
@@ -367,24 +389,39 @@ def main(argv: list[str] | None = None) -> int:
             # A skipped measurement has no "start" line: number it here, so the count runs on.
             prefix = (f"[{info['done'] + 1:>3}/{info['total']}] {elapsed:6.0f}s  " if rec["status"] == "skipped"
                       else " " * 10)
-            print(f"{prefix}{rec['sampler']}: {_describe(rec)}", flush=True)
+            # On a cluster, cells finish interleaved: each line names its cell.
+            label = f"{rec['model']} n={rec['n']} {rec['sampler']}" if rec.get("host") else rec["sampler"]
+            print(f"{prefix}{label}: {_describe(rec)}", flush=True)
 
     def stop_on_sigterm(signum, frame):
         raise KeyboardInterrupt  # `kill` and `timeout` stop the sweep as cleanly as Ctrl-C
 
     signal.signal(signal.SIGTERM, stop_on_sigterm)
-    interrupted = False
+    interrupted, unfinished = False, {}
     try:
-        availability = probe_availability(cfg.samplers, python=cfg.python)
-        measure_sweep(cfg, sink, availability, log_dir=args.out / "logs", on_event=on_event, done=done)
+        if args.cluster:
+            todo_tasks = [task for task in planned if task.key not in done]
+            with cluster.ClusterSweep(args.cluster, cfg, store.header(sweep_id)["environment"], sweep_id) as remote:
+                unfinished = remote.run(todo_tasks, sink, on_event, store.records(sweep_id))
+        else:
+            availability = probe_availability(cfg.samplers, python=cfg.python)
+            measure_sweep(cfg, sink, availability, log_dir=args.out / "logs", on_event=on_event, done=done)
     except KeyboardInterrupt:
         interrupted = True
+    except cluster.WorkerRefused as err:
+        print(f"compare.py: --cluster: {err}", file=sys.stderr, flush=True)
+        unfinished = {"all": str(err)}
     total_s = time.perf_counter() - started
     records = store.records(sweep_id)
     complete = {task.key for task in planned} <= {run_key(r) for r in records if not r.get("priming")}
     store.finish_session(sweep_id, session, complete=complete, total_s=total_s)
     header = store.header(sweep_id)
     store.close()
+    for cell, why in unfinished.items():
+        print(f"not measured: {why}", flush=True)
+    if unfinished:
+        print(f"fix the workers, then finish the sweep with: python scripts/compare.py --db {args.db} "
+              f"--cluster {args.cluster} --resume {sweep_id}", flush=True)
     if interrupted:
         print(f"\ninterrupted: {len(sink.records)} runs finished in this session; every finished run "
               f"is in {args.db}.\nfinish the sweep with: python scripts/compare.py --db {args.db} "
@@ -397,7 +434,46 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown.terminal_table(summary))
     print(f"\ntotal wall time: {total_s:.0f} s ({total_s / 60:.1f} min)")
     print(f"report: {paths['markdown']}  table: {paths['csv']}  records: {paths['records']}  store: {args.db}")
-    return 130 if interrupted else 0
+    return 130 if interrupted else 1 if unfinished else 0
+
+
+def dry_run(args, parser) -> int:
+    """Print the plan and its estimated wall time; measure nothing, write nothing."""
+    stored, done = [], set()
+    if args.db.exists():
+        with ResultStore(args.db, create=False) as store:
+            if args.resume:
+                found = _find_resumable(store, args.resume)
+                if found is None:
+                    print(f"nothing to resume: every sweep in {args.db} is complete")
+                    return 0
+                cfg = _resumed_config(args, parser, found.config, found.sweep_id)
+                done = store.done_keys(found.sweep_id)
+            for info in store.sweeps():
+                stored += store.records(info.sweep_id)
+    if args.resume and not args.db.exists():
+        parser.error(f"--resume: no store at {args.db}")
+    if not args.resume:
+        cfg = _config_from_args(args, parser)
+    todo = [task for task in plan(cfg) if task.key not in done]
+    workers = 1
+    if args.cluster:
+        kind, target = cluster.parse_cluster(args.cluster)
+        workers = target if kind == "local" else cluster.count_workers(target)
+    rows, one_s, many_s, unknown = cluster.estimate_plan(todo, stored, workers)
+    print(f"plan: {len(todo)} measurements in {len(rows)} cells ((model, n): every backend and run of it, "
+          f"on one machine){' still to measure' if args.resume else ''}; estimates from {len(stored)} "
+          f"stored records in {args.db}")
+    import pandas as pd
+
+    print(pd.DataFrame(rows).rename(columns={"estimated_s": "estimated s", "without_estimate": "without an estimate"})
+          .to_markdown(index=False, floatfmt=".0f"))
+    print(f"\nestimated wall time: {one_s / 60:.1f} min on 1 machine, {many_s / 60:.1f} min on {workers} "
+          f"worker{'s' if workers != 1 else ''} (one cell per worker at a time)")
+    if unknown:
+        print(f"no stored run to estimate {len(unknown)} of them from (not counted): "
+              + ", ".join(unknown[:8]) + (", ..." if len(unknown) > 8 else ""))
+    return 0
 
 
 if __name__ == "__main__":

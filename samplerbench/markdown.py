@@ -111,6 +111,45 @@ def _sweep_status_lines(header: dict, records: list[dict]) -> list[str]:
     return lines
 
 
+def machine_of(record: dict) -> str | None:
+    """The machine fingerprint a cluster run names (None: a sequential run, the sweep's machine)."""
+    machine = record.get("machine")
+    if not machine:
+        return None
+    return f"{machine.get('cpu')}, {machine.get('cores')} cores, {machine.get('memory_gib')} GiB"
+
+
+def where_cells_ran(records: list[dict]) -> list[str]:
+    """For a --cluster sweep: each (model, n) cell's host, machine and Dask worker(s)."""
+    rows: dict[tuple, dict] = {}
+    for r in records:
+        if not r.get("host"):
+            continue
+        row = rows.setdefault((r["model"], r["n"]), {"hosts": set(), "machines": set(), "workers": set(), "count": 0})
+        row["hosts"].add(r["host"])
+        row["machines"].add(machine_of(r))
+        row["workers"].add(r.get("dask_worker") or "?")
+        row["count"] += 0 if r.get("priming") else 1
+    if not rows:
+        return []
+    frame = pd.DataFrame([{"model": model, "n": n, "host": ", ".join(sorted(row["hosts"])),
+                           "machine": "; ".join(sorted(row["machines"])),
+                           "Dask worker": ", ".join(sorted(row["workers"])), "measurements": row["count"]}
+                          for (model, n), row in sorted(rows.items())])
+    return ["## Where each cell ran", "",
+            "Measured on a Dask cluster (`--cluster`): every backend and run of one (model, n) on one "
+            "machine, so each table below compares runs of one machine.", "",
+            frame.to_markdown(index=False), ""]
+
+
+def machines_per_model(records: list[dict]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for r in records:
+        if machine_of(r):
+            found.setdefault(r["model"], set()).add(machine_of(r))
+    return found
+
+
 def answer_block(summary: Summary, model: str, n, figures: dict[str, str]) -> list[str]:
     """The section that opens a model at one n: the verdict in words, the break-even plot and
     where the lines cross."""
@@ -141,6 +180,8 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
     lines += _environment_lines(header)
     lines += _sweep_status_lines(header, records)
     lines.append("")
+    lines += where_cells_ran(records)
+    machines = machines_per_model(records)
     if table.empty:
         lines += ["No run has been recorded for this sweep yet.", ""]
     overviews = {}
@@ -148,7 +189,11 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
         block = []
         ns = sorted(part["n"].unique())
         figures = plots.get((model, cache), {})
-        if len(ns) > 1:
+        if len(ns) > 1 and len(machines.get(model, ())) > 1:
+            block += [f"## {model}, cache `{cache}`: no n-scaling", "",
+                      f"Its cells ran on {len(machines[model])} different machines (see where each cell ran): "
+                      "a line across n would compare machines, not n.", ""]
+        elif len(ns) > 1:
             block += [f"## {model}, cache `{cache}`: how each backend grows with n", "",
                       f"Medians over the ok runs at n = {', '.join(f'{n:,}' for n in ns)}; the last column "
                       "is the slope of a straight line through the points on log-log axes (1 = linear in n, "

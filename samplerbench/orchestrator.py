@@ -306,6 +306,14 @@ def measure_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, st
     """Measure everything in ``cfg`` that is not in ``done`` (keys of finished measurements,
     for --resume); ``on_event`` receives progress ("start"/"record")."""
     todo = [task for task in plan(cfg) if task.key not in done]
+    return measure_tasks(todo, cfg, sink, availability, log_dir, on_event)
+
+
+def measure_tasks(todo: list[PlannedRun], cfg: SweepConfig, sink, availability: dict[str, str | None],
+                  log_dir: Path | None = None,
+                  on_event: Callable[[str, dict], None] = lambda kind, info: None) -> list[dict]:
+    """Measure ``todo`` in order on this machine, handing each record to ``sink.write`` as it
+    arrives (a sweep here, or one comparison cell on a cluster's worker)."""
     root = Path(tempfile.mkdtemp(prefix="samplerbench-"))
     scratch = root / "work"
     scratch.mkdir()

@@ -1,0 +1,395 @@
+"""Sweeps on a Dask cluster (``--cluster``): one comparison cell per worker at a time.
+
+A *cell* is one model at one n: every backend, every run, cold and warm, priming included, in
+the order ``orchestrator.plan`` gives them. All the numbers one table compares come from one
+machine; cells run in parallel on different workers. A worker takes one cell at a time (the
+Dask worker resource ``bench=1``) and measures it exactly as a sequential sweep does (a fresh
+process per run, ``orchestrator.measure_tasks``); each record goes back at once through a Dask
+``Queue`` to the client, which commits it to its store. So a killed client, a lost worker or
+Ctrl-C keeps every finished run, and ``--resume`` re-sends only what is missing.
+
+Before measuring, a worker checks that its samplerbench commit, Python and library versions
+and model files are the client's, and refuses the cell (naming the difference) otherwise. A
+cell whose worker dies is re-sent by Dask to another worker (up to the scheduler's
+``allowed-failures``), which skips the runs the client already has, and refuses to finish a
+cell whose earlier runs came from a machine with another fingerprint (CPU, cores, memory):
+no table ever pools two machines. Nothing here is imported without ``--cluster``.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import socket
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from samplerbench import environment
+from samplerbench.fields import FLOOR
+from samplerbench.orchestrator import PlannedRun, SweepConfig, measure_tasks, probe_availability
+from samplerbench.store import run_key
+
+RESOURCE = "bench"  # each worker offers bench=1; each cell asks for 1
+ABANDONED_AFTER_S = 120.0  # a cell stops when the client's heartbeat has not moved for this long
+HEARTBEAT_S = 2.0
+LOCAL_PREFIX = "local:"
+
+
+class WorkerRefused(RuntimeError):
+    """A worker that must not measure this cell (another environment, another machine)."""
+
+
+class ClientGone(RuntimeError):
+    """The client stopped listening: measuring on would produce runs nobody records."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    model: str
+    n: int
+    tasks: tuple[PlannedRun, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.model}-n{self.n}"
+
+
+def parse_cluster(text: str) -> tuple[str, int | str]:
+    """``local:K`` -> ("local", K); a scheduler address -> ("address", it). ValueError says why."""
+    if text.startswith(LOCAL_PREFIX):
+        count = text[len(LOCAL_PREFIX):]
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"{text!r}: local:K needs a whole number of workers K >= 1, e.g. local:2")
+        return "local", int(count)
+    if "://" not in text and ":" not in text:
+        raise ValueError(f"{text!r} is neither local:K nor a scheduler address such as tcp://HOST:8786")
+    return "address", text
+
+
+def cells_of(todo: list[PlannedRun]) -> list[Cell]:
+    """The cells of a plan, in plan order, each with its tasks in plan order."""
+    grouped: dict[tuple, list[PlannedRun]] = {}
+    for task in todo:
+        grouped.setdefault((task.model, task.n), []).append(task)
+    return [Cell(model, n, tuple(tasks)) for (model, n), tasks in grouped.items()]
+
+
+def machine_fingerprint(env: dict) -> dict:
+    """What makes two machines' timings comparable: CPU model, cores, memory."""
+    return {name: env.get(name) for name in ("cpu", "cores", "memory_gib")}
+
+
+def machine_label(fingerprint: dict) -> str:
+    return f"{fingerprint.get('cpu')}, {fingerprint.get('cores')} cores, {fingerprint.get('memory_gib')} GiB"
+
+
+def source_sha256() -> str:
+    """One digest of the measuring code (samplerbench, samplers, models): two checkouts of one
+    commit with different uncommitted edits differ here."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for package in ("samplerbench", "samplers", "models"):
+        for path in sorted((environment.REPO_ROOT / package).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".stan", ".json", ".csv"):
+                digest.update(str(path.relative_to(environment.REPO_ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def expected_state(env: dict, models_used: list[str]) -> dict:
+    """What every worker must share with the client before it measures."""
+    import models
+
+    return {
+        "python": env.get("python"),
+        "commit": (env.get("git") or {}).get("commit"),
+        "source_sha256": source_sha256(),
+        "libraries": env.get("libraries") or {},
+        "model_sha256": {name: models.get(name).files_sha256() for name in models_used},
+    }
+
+
+def mismatches(expected: dict, actual: dict) -> list[str]:
+    """Differences between the client's state and a worker's, in words (empty: none)."""
+    found = []
+    if expected["python"] != actual["python"]:
+        found.append(f"Python {actual['python']} here, {expected['python']} on the client")
+    if expected["commit"] != actual["commit"]:
+        found.append(f"samplerbench commit {str(actual['commit'])[:12]} here, "
+                     f"{str(expected['commit'])[:12]} on the client")
+    elif expected["source_sha256"] != actual["source_sha256"]:
+        found.append("samplerbench's source files differ from the client's (uncommitted edits?)")
+    for name in sorted(set(expected["libraries"]) | set(actual["libraries"])):
+        mine, theirs = actual["libraries"].get(name), expected["libraries"].get(name)
+        if mine != theirs:
+            found.append(f"{name} {mine or 'missing'} here, {theirs or 'missing'} on the client")
+    for name, digest in expected["model_sha256"].items():
+        if actual["model_sha256"].get(name) != digest:
+            found.append(f"model {name}'s files differ from the client's")
+    return found
+
+
+def worker_state(models_used: list[str]) -> dict:
+    """This process's state (run on a worker by the client, and by a cell before it measures)."""
+    env = environment.collect()
+    return {**expected_state(env, models_used), "host": socket.gethostname(),
+            "machine": machine_fingerprint(env)}
+
+
+class _QueueSink:
+    """The cell's sink: every record goes to the client's queue the moment it exists."""
+
+    def __init__(self, queue, cell: Cell, where: dict):
+        self.queue, self.cell, self.where = queue, cell, where
+        self.records: list[dict] = []
+
+    def write(self, record: dict) -> None:
+        record = {**record, **self.where}
+        self.records.append(record)
+        self.queue.put({"cell": self.cell.key, "record": record})
+
+
+def run_cell(cell: Cell, cfg: SweepConfig, expected: dict, channel: str) -> int:
+    """Measure one cell on this worker (runs in the Dask worker; returns the runs measured)."""
+    from distributed import Queue, Variable, get_worker
+
+    state = worker_state(list(expected["model_sha256"]))
+    address = get_worker().address
+    problems = mismatches(expected, state)
+    if problems:
+        raise WorkerRefused(f"worker {state['host']} ({address}) refuses cell {cell.key}: " + "; ".join(problems))
+    progress = Variable(f"{channel}-done-{cell.key}").get()
+    done = {tuple(key) for key in progress["keys"]}
+    if progress["machine"] and progress["machine"] != state["machine"]:
+        raise WorkerRefused(
+            f"worker {state['host']} ({address}) refuses the rest of cell {cell.key}: its earlier runs ran on "
+            f"{machine_label(progress['machine'])}, this is {machine_label(state['machine'])}")
+    todo = [task for task in cell.tasks if task.key not in done]
+    queue = Queue(channel)
+    where = {"host": state["host"], "machine": state["machine"], "dask_worker": address}
+    heartbeat = Variable(f"{channel}-heartbeat")
+    last = {"beat": heartbeat.get(), "seen_at": time.monotonic()}
+
+    def on_event(kind: str, info: dict) -> None:
+        if kind != "start":
+            return
+        beat = heartbeat.get()
+        if beat != last["beat"]:
+            last.update(beat=beat, seen_at=time.monotonic())
+        elif time.monotonic() - last["seen_at"] > ABANDONED_AFTER_S:
+            raise ClientGone(f"no heartbeat from the client for {ABANDONED_AFTER_S:g} s: cell {cell.key} stops")
+        queue.put({"cell": cell.key, "event": {**info, "host": state["host"]}})
+
+    availability = probe_availability(cfg.samplers)
+    logs = Path(tempfile.mkdtemp(prefix="samplerbench-logs-"))
+    sink = _QueueSink(queue, cell, where)
+    measure_tasks(todo, replace(cfg, python=None), sink, availability, logs, on_event)
+    return len(sink.records)
+
+
+def _failed(task: PlannedRun, reason: str) -> dict:
+    from samplerbench.fields import TIMING_FIELDS
+
+    return dict(model=task.model, sampler=task.sampler, n=task.n, cache=task.cache, run=task.run,
+                kind=task.kind, status="failed", reason=reason, **{name: None for name in TIMING_FIELDS})
+
+
+class ClusterSweep:
+    """The client's side: connects (or starts a LocalCluster), checks the workers, sends the
+    cells and commits every record as it arrives."""
+
+    def __init__(self, spec: str, cfg: SweepConfig, env: dict, sweep_id: str, print_fn=print):
+        self.kind, self.target = parse_cluster(spec)
+        self.cfg, self.env, self.sweep_id, self.print = cfg, env, sweep_id, print_fn
+        self.expected = expected_state(env, cfg.models)
+        self.cluster = self.client = None
+
+    def __enter__(self):
+        from distributed import Client, LocalCluster
+
+        if self.kind == "local":
+            # Single-threaded worker processes, one bench slot each: one cell per worker at a time.
+            self.cluster = LocalCluster(n_workers=self.target, threads_per_worker=1, processes=True,
+                                        resources={RESOURCE: 1}, dashboard_address=None)
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(self.target, timeout="30s")
+        return self
+
+    def __exit__(self, *exc):
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def usable_workers(self) -> dict[str, dict]:
+        """Workers that offer the bench resource and share the client's state; the others are
+        named with the reason, and none usable is an error."""
+        info = self.client.scheduler_info(n_workers=-1)["workers"]
+        benches = {addr for addr, w in info.items() if w.get("resources", {}).get(RESOURCE, 0) >= 1}
+        if not benches:
+            raise WorkerRefused(f"no worker of {self.client.scheduler.address} offers the resource {RESOURCE}=1: "
+                                f"start workers with `dask worker {self.client.scheduler.address} "
+                                f"--nthreads 1 --resources {RESOURCE}=1`")
+        states = self.client.run(worker_state, self.cfg.models, workers=sorted(benches))
+        usable, refused = {}, []
+        for addr, state in states.items():
+            problems = mismatches(self.expected, state)
+            if problems:
+                refused.append(f"worker {state['host']} ({addr}) refused: " + "; ".join(problems))
+            else:
+                usable[addr] = state
+        for line in refused:
+            self.print(f"warning: {line}", flush=True)
+        if not usable:
+            raise WorkerRefused("no worker can measure this sweep:\n  " + "\n  ".join(refused))
+        return usable
+
+    def run(self, todo: list[PlannedRun], sink, on_event, stored: list[dict]) -> dict[str, str]:
+        """Measure ``todo`` on the cluster; returns the cells that could not be finished, with why."""
+        from distributed import Queue, Variable
+        from distributed.scheduler import KilledWorker
+
+        workers = self.usable_workers()
+        hosts = sorted({state["host"] for state in workers.values()})
+        self.print(f"cluster: {len(workers)} worker{'s' if len(workers) != 1 else ''} on {', '.join(hosts)}",
+                   flush=True)
+        channel = f"samplerbench-{self.sweep_id}-{secrets.token_hex(3)}"
+        queue = Queue(channel, client=self.client)
+        heartbeat = Variable(f"{channel}-heartbeat", client=self.client)
+        beat = 0
+        heartbeat.set(beat)
+        cells = cells_of(todo)
+        seen = {run_key(r) for r in stored if not r.get("priming")}
+        progress = {}
+        for cell in cells:
+            # A cell resumed after an interruption stays on the machine kind its first runs had.
+            earlier = [r for r in stored if (r["model"], int(r["n"])) == (cell.model, cell.n) and r.get("machine")]
+            progress[cell.key] = {"keys": [], "machine": earlier[0]["machine"] if earlier else None}
+            Variable(f"{channel}-done-{cell.key}", client=self.client).set(progress[cell.key])
+        futures = {
+            self.client.submit(run_cell, cell, self.cfg, self.expected, channel, key=f"{channel}-{cell.key}",
+                               resources={RESOURCE: 1}, workers=list(workers), pure=False): cell
+            for cell in cells
+        }
+        by_key = {cell.key: cell for cell in cells}
+        total, counted, unfinished = len(todo), 0, {}
+        last_beat = time.monotonic()
+
+        def take(item):
+            nonlocal counted
+            cell = by_key[item["cell"]]
+            if "event" in item:
+                on_event("start", {**item["event"], "done": counted, "total": total})
+                return
+            record = item["record"]
+            key = run_key(record)
+            if not record.get("priming"):
+                if key in seen:
+                    return  # a re-sent cell measured it again before it heard of the first
+                seen.add(key)
+                counted += 1
+            sink.write(record)
+            state = progress[cell.key]
+            state["keys"].append(list(key))
+            state["machine"] = state["machine"] or record.get("machine")
+            Variable(f"{channel}-done-{cell.key}", client=self.client).set(state)
+            on_event("record", {"model": record["model"], "n": record["n"], "sampler": record["sampler"],
+                                "run": record["run"], "cache": record.get("cache"), "done": counted - 1,
+                                "total": total, "record": record})
+
+        try:
+            while futures:
+                # A non-blocking batch: a timed-out blocking get would log an error on the scheduler.
+                items = queue.get(batch=True)
+                for item in items:
+                    take(item)
+                if not items:
+                    time.sleep(0.5)
+                if time.monotonic() - last_beat > HEARTBEAT_S:
+                    beat += 1
+                    heartbeat.set(beat)
+                    last_beat = time.monotonic()
+                for future in [f for f in futures if f.done()]:
+                    cell = futures.pop(future)
+                    for item in queue.get(batch=True):
+                        take(item)
+                    if future.status == "finished":
+                        continue
+                    err = future.exception()
+                    if isinstance(err, WorkerRefused):
+                        unfinished[cell.key] = str(err)
+                        continue
+                    if isinstance(err, KilledWorker):
+                        import dask
+
+                        tries = dask.config.get("distributed.scheduler.allowed-failures")
+                        reason = (f"cell {cell.key}: its worker died {tries + 1} times (Dask's "
+                                  f"distributed.scheduler.allowed-failures = {tries})")
+                    else:
+                        reason = f"cell {cell.key} failed on the cluster: {type(err).__name__}: {err}"
+                    for task in cell.tasks:
+                        if task.key not in seen:
+                            take({"cell": cell.key, "record": _failed(task, reason)})
+            for item in queue.get(batch=True):
+                take(item)
+        finally:
+            for future in futures:
+                future.cancel()
+        return unfinished
+
+
+def count_workers(address: str) -> int:
+    """Workers of a running scheduler that offer the bench resource (at least 1)."""
+    from distributed import Client
+
+    with Client(address, timeout="30s") as client:
+        info = client.scheduler_info(n_workers=-1)["workers"]
+    return max(1, sum(1 for w in info.values() if w.get("resources", {}).get(RESOURCE, 0) >= 1))
+
+
+def estimate_plan(todo: list[PlannedRun], stored: list[dict], workers: int) -> tuple[list[dict], float, float, list[str]]:
+    """Estimated seconds per cell from the median whole-process seconds of matching runs in the
+    store (model, backend, n, cache mode; floors by model and n), a warm priming run costing as
+    a warm run, and a backend's nearest stored n standing in for an n it has no run at. Returns (rows per cell, wall on 1 machine, wall on ``workers``, unknowns)."""
+    import statistics
+
+    times: dict[tuple, list[float]] = {}
+    for r in stored:
+        if r.get("status") == "ok" and r.get("process_s") is not None or r.get("status") == "skipped":
+            kind = r.get("kind") or "run"
+            key = (kind, r["model"], int(r["n"]), r["sampler"], "" if kind == FLOOR else r.get("cache") or "cold")
+            times.setdefault(key, []).append(float(r.get("process_s") or 0.0))
+    # Where this n has no run, the nearest stored n (on a log scale) of the same model and backend.
+    for (kind, model, n, sampler, cache) in {(t.kind, t.model, t.n, t.sampler, "" if t.kind == FLOOR else t.cache)
+                                             for t in todo}:
+        if (kind, model, n, sampler, cache) not in times:
+            near = [k for k in times if (k[0], k[1], k[3], k[4]) == (kind, model, sampler, cache)]
+            if near:
+                nearest = min(near, key=lambda k: abs(math.log(k[2] / n)))
+                times[(kind, model, n, sampler, cache)] = times[nearest]
+    rows, unknown = [], set()
+    primed = set()
+    for cell in cells_of(todo):
+        seconds, missing = 0.0, 0
+        for task in cell.tasks:
+            key = (task.kind, task.model, task.n, task.sampler, "" if task.kind == FLOOR else task.cache)
+            count = 1
+            if task.cache == "warm" and task.kind != FLOOR and (task.model, task.n, task.sampler) not in primed:
+                primed.add((task.model, task.n, task.sampler))
+                count = 2
+            if key in times:
+                seconds += count * statistics.median(times[key])
+            else:
+                missing += 1
+                unknown.add(f"{task.model} n={task.n} {task.sampler} {task.cache if task.kind != FLOOR else 'floor'}")
+        rows.append({"cell": cell.key, "measurements": len(cell.tasks), "estimated_s": seconds,
+                     "without_estimate": missing})
+    one = sum(row["estimated_s"] for row in rows)
+    # Longest cell first onto the least loaded worker (LPT): the wall time of K workers.
+    loads = [0.0] * max(1, workers)
+    for row in sorted(rows, key=lambda row: -row["estimated_s"]):
+        loads[loads.index(min(loads))] += row["estimated_s"]
+    return rows, one, max(loads), sorted(unknown)
