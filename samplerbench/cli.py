@@ -401,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.cluster:
             todo_tasks = [task for task in planned if task.key not in done]
-            with cluster.ClusterSweep(args.cluster, cfg, store.header(sweep_id)["environment"], sweep_id) as remote:
+            with cluster.ClusterSweep(args.cluster, cfg, environment.collect(), sweep_id) as remote:
                 unfinished = remote.run(todo_tasks, sink, on_event, store.records(sweep_id))
         else:
             availability = probe_availability(cfg.samplers, python=cfg.python)
@@ -409,8 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         interrupted = True
     except cluster.WorkerRefused as err:
-        print(f"compare.py: --cluster: {err}", file=sys.stderr, flush=True)
         unfinished = {"all": str(err)}
+    except OSError as err:  # the scheduler cannot be reached (TimeoutError is one)
+        unfinished = {"all": f"--cluster {args.cluster}: cannot reach the Dask scheduler ({err or type(err).__name__})"}
     total_s = time.perf_counter() - started
     records = store.records(sweep_id)
     complete = {task.key for task in planned} <= {run_key(r) for r in records if not r.get("priming")}

@@ -113,3 +113,31 @@ def pytest_collection_modifyitems(config, items):
     ungrouped = [item.nodeid for item in items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
     if ungrouped:
         raise _grouping_error(f"{len(ungrouped)} marked tests ungrouped, e.g. {ungrouped[0]}")
+
+
+OLD_NUMPYRO = "0.21.0"
+
+
+def make_old_numpyro_python(root: Path) -> str:
+    """An interpreter whose numpyro is 0.21.0 and whose other libraries are this environment's:
+    a venv that sees this one's packages (a .pth), numpyro installed over them from PyPI or
+    pip's cache (seconds, where a whole second environment costs minutes of downloads)."""
+    import subprocess
+    import sys
+    import sysconfig
+    import venv
+
+    venv.EnvBuilder(with_pip=False).create(root)
+    site_packages = Path(subprocess.run(
+        [root / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True, text=True, check=True).stdout.strip())
+    # Processed at start-up: this environment's packages come after the venv's own.
+    (site_packages / "base-environment.pth").write_text(
+        f"import site; site.addsitedir({sysconfig.get_path('purelib')!r})\n")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", site_packages,
+                    f"numpyro=={OLD_NUMPYRO}"], check=True, capture_output=True, timeout=600)
+    python = str(root / "bin" / "python")
+    found = subprocess.run([python, "-c", "import numpyro, nutpie; print(numpyro.__version__)"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert found == OLD_NUMPYRO
+    return python

@@ -8,23 +8,22 @@ virtual environment that sees this one's packages, with an older NumPyro install
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import sysconfig
 import venv
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import OLD_NUMPYRO, make_old_numpyro_python
+
 REPO = Path(__file__).resolve().parent.parent
 COMPARE = [sys.executable, str(REPO / "scripts" / "compare.py")]
 REPORT = [sys.executable, str(REPO / "scripts" / "report.py")]
-OLD_NUMPYRO = "0.21.0"
 NEW_NUMPYRO = metadata.version("numpyro")
 SWEEP = ["--models", "linear_regression", "--n", "100", "--chains", "2", "--tune", "150", "--draws", "150",
          "--runs", "2", "--samplers", "numpyro", "nutpie", "--cache", "cold", "--no-gradient-floor"]
@@ -42,21 +41,7 @@ def run(cmd, expect=0):
 
 @pytest.fixture(scope="module")
 def old_numpyro_python(tmp_path_factory) -> str:
-    """An interpreter whose numpyro is 0.21.0 and whose other libraries are this environment's."""
-    root = tmp_path_factory.mktemp("numpyro-021")
-    venv.EnvBuilder(with_pip=False).create(root)
-    site_packages = Path(subprocess.run([root / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                                        capture_output=True, text=True, check=True).stdout.strip())
-    # Processed at start-up: this environment's packages come after the venv's own.
-    (site_packages / "base-environment.pth").write_text(
-        f"import site; site.addsitedir({sysconfig.get_path('purelib')!r})\n")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", site_packages,
-                    f"numpyro=={OLD_NUMPYRO}"], check=True, capture_output=True, timeout=600)
-    python = str(root / "bin" / "python")
-    found = subprocess.run([python, "-c", "import numpyro, nutpie; print(numpyro.__version__)"],
-                           capture_output=True, text=True, check=True).stdout.strip()
-    assert found == OLD_NUMPYRO
-    return python
+    return make_old_numpyro_python(tmp_path_factory.mktemp("numpyro-021"))
 
 
 @pytest.fixture(scope="module")
