@@ -34,6 +34,7 @@ from samplerbench.store import run_key
 RESOURCE = "bench"  # each worker offers bench=1; each cell asks for 1
 ABANDONED_AFTER_S = 120.0  # a cell stops when the client's heartbeat has not moved for this long
 HEARTBEAT_S = 2.0
+WORKERS_WAIT_S = 120.0  # how long to wait for workers when every checked one has left
 LOCAL_PREFIX = "local:"
 
 
@@ -247,6 +248,16 @@ class ClusterSweep:
             raise WorkerRefused("no worker can measure this sweep:\n  " + "\n  ".join(refused))
         return usable
 
+    def _usable_workers_within(self, seconds: float) -> dict[str, dict]:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                return self.usable_workers()
+            except WorkerRefused:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(2)
+
     def run(self, todo: list[PlannedRun], sink, on_event, stored: list[dict]) -> dict[str, str]:
         """Measure ``todo`` on the cluster; returns the cells that could not be finished, with why."""
         from distributed import Queue, Variable
@@ -269,11 +280,17 @@ class ClusterSweep:
             earlier = [r for r in stored if (r["model"], int(r["n"])) == (cell.model, cell.n) and r.get("machine")]
             progress[cell.key] = {"keys": [], "machine": earlier[0]["machine"] if earlier else None}
             Variable(f"{channel}-done-{cell.key}", client=self.client).set(progress[cell.key])
-        futures = {
-            self.client.submit(run_cell, cell, self.cfg, self.expected, channel, key=f"{channel}-{cell.key}",
-                               resources={RESOURCE: 1}, workers=list(workers), pure=False): cell
-            for cell in cells
-        }
+        attempt = {"n": 0}
+
+        def submit(cell: Cell):
+            # Only to workers that passed the check (by address: a worker of another
+            # environment may share a host with good ones).
+            attempt["n"] += 1
+            return self.client.submit(run_cell, cell, self.cfg, self.expected, channel,
+                                      key=f"{channel}-{cell.key}-{attempt['n']}", resources={RESOURCE: 1},
+                                      workers=list(workers), pure=False)
+
+        futures = {submit(cell): cell for cell in cells}
         by_key = {cell.key: cell for cell in cells}
         total, counted, unfinished = len(todo), 0, {}
         last_beat = time.monotonic()
@@ -312,6 +329,18 @@ class ClusterSweep:
                     beat += 1
                     heartbeat.set(beat)
                     last_beat = time.monotonic()
+                    alive = set(self.client.scheduler_info(n_workers=-1)["workers"])
+                    if not alive & set(workers):
+                        # Every checked worker is gone (a nanny's restart gives a new address):
+                        # check the workers there are now and send the cells again; the runs
+                        # the client already has are skipped.
+                        self.print("cluster: every checked worker left; checking the workers there are now",
+                                   flush=True)
+                        workers = self._usable_workers_within(WORKERS_WAIT_S)
+                        for future, cell in list(futures.items()):
+                            future.cancel()
+                            del futures[future]
+                            futures[submit(cell)] = cell
                 for future in [f for f in futures if f.done()]:
                     cell = futures.pop(future)
                     for item in queue.get(batch=True):
