@@ -79,8 +79,20 @@ def test_records_from_before_the_fields_show_them_missing_not_zero(tmp_path):
 
 
 def test_peak_memory_covers_the_whole_process_tree_and_grows_with_n():
-    small, large = tiny_run("numpyro", n=100), tiny_run("numpyro", n=100_000)
+    """Also: a worker's peak is its own, not its orchestrator's. Linux carries the parent's
+    memory high-water mark through fork and exec into the child's ``ru_maxrss``: a small worker
+    started by a large orchestrator (a test process that imported JAX, a report built before a
+    resumed sweep) must not be charged the orchestrator's memory. So the small run starts from
+    this process holding 2 GiB (it reported 2 175 MiB while the largest process came from
+    ``wait4``; CI had seen n = 100 and n = 100 000 both at 815 MiB, this process's own peak)."""
+    ballast = b"\x01" * (2048 * 2**20)  # 2 GiB, every page resident
+    small = tiny_run("numpyro", n=100)
+    del ballast
+    large = tiny_run("numpyro", n=100_000)
     assert small["status"] == large["status"] == "ok"
+    # A tiny numpyro run peaks near 0.5 GiB (0.8 GiB on the slowest CI machine seen).
+    assert small["peak_rss_largest_process_mib"] < 1500, small["peak_rss_largest_process_mib"]
+    assert small["peak_rss_mib"] < 1500, small["peak_rss_mib"]
     assert large["peak_rss_mib"] > small["peak_rss_mib"] + 20, (small["peak_rss_mib"], large["peak_rss_mib"])
     for record in (small, large):
         # The sampling sees (nearly) the peak the kernel itself recorded for the worker.
@@ -89,20 +101,6 @@ def test_peak_memory_covers_the_whole_process_tree_and_grows_with_n():
     pymc = tiny_run("pymc")
     assert pymc["status"] == "ok"
     assert pymc["peak_rss_tree_sampled_mib"] > 1.2 * pymc["peak_rss_largest_process_mib"]
-
-
-def test_a_workers_peak_memory_is_its_own_not_its_orchestrators():
-    """Linux carries the parent's memory high-water mark through fork and exec into the child's
-    ``ru_maxrss``: a small worker started by a large orchestrator (a test process that imported
-    JAX, a report built before a resumed sweep) must not be charged the orchestrator's memory."""
-    ballast = b"\x01" * (2048 * 2**20)  # 2 GiB, every page resident
-    record = tiny_run("numpyro", n=100)
-    del ballast
-    assert record["status"] == "ok"
-    # A tiny numpyro run peaks near 0.5 GiB (0.8 GiB on the slowest CI machine seen).
-    assert record["peak_rss_largest_process_mib"] < 1500, record["peak_rss_largest_process_mib"]
-    assert record["peak_rss_mib"] < 1500, record["peak_rss_mib"]
-    assert record["peak_rss_tree_sampled_mib"] >= 0.9 * record["peak_rss_largest_process_mib"]
 
 
 @pytest.fixture(scope="module")
