@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from samplerbench import environment
+from samplerbench.environment import machine_label
 from samplerbench.fields import FLOOR
 from samplerbench.orchestrator import PlannedRun, SweepConfig, measure_tasks, probe_availability
 from samplerbench.store import run_key
@@ -80,10 +81,6 @@ def cells_of(todo: list[PlannedRun]) -> list[Cell]:
 def machine_fingerprint(env: dict) -> dict:
     """What makes two machines' timings comparable: CPU model, cores, memory."""
     return {name: env.get(name) for name in ("cpu", "cores", "memory_gib")}
-
-
-def machine_label(fingerprint: dict) -> str:
-    return f"{fingerprint.get('cpu')}, {fingerprint.get('cores')} cores, {fingerprint.get('memory_gib')} GiB"
 
 
 def source_sha256() -> str:

@@ -38,6 +38,17 @@ def memory_gib() -> float | None:
     return None
 
 
+def machine_label(environment: dict) -> str:
+    """A machine in words: CPU, cores, memory (an environment, or a cluster record's `machine`)."""
+    return (f"{environment.get('cpu', '?')}, {environment.get('cores', '?')} cores, "
+            f"{environment.get('memory_gib', '?')} GiB")
+
+
+def record_machine(record: dict) -> str | None:
+    """The machine a --cluster run names (None: a run on the sweep's own machine)."""
+    return machine_label(record["machine"]) if record.get("machine") else None
+
+
 def git_state() -> dict:
     def git(*args):
         return subprocess.run(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from samplerbench.environment import version_changes
+from samplerbench.environment import machine_label, record_machine, version_changes
 from samplerbench.records import backend_versions
 from samplerbench.statistics import Summary, summarize
 from samplerbench.store import ResultStore, SweepInfo
@@ -53,11 +53,6 @@ class StoredSweep:
         return self.info.name or self.info.sweep_id
 
 
-def machine_label(environment: dict) -> str:
-    return (f"{environment.get('cpu', '?')}, {environment.get('cores', '?')} cores, "
-            f"{environment.get('memory_gib', '?')} GiB")
-
-
 def settings_label(config: dict) -> str:
     return (f"{config.get('chains')} chains × ({config.get('tune')} warmup + {config.get('draws')} draws), "
             f"target accept {config.get('target_accept')}, max tree depth {config.get('max_treedepth')}")
@@ -94,11 +89,14 @@ def history_frame(sweeps: list[StoredSweep]) -> pd.DataFrame:
     for sweep in sweeps:
         table = sweep.summary.table
         machine = machine_label(sweep.header.get("environment", {}))
+        # A --cluster sweep's cells ran on the workers' machines, not on the client's.
+        cell_machines = {(r["model"], int(r["n"])): record_machine(r) for r in sweep.records if record_machine(r)}
         settings = settings_label(sweep.header.get("config", {}))
         for _, row in table[table["ok"] > 0].iterrows() if not table.empty else []:
             libraries = sweep.versions.get(row["sampler"], {})
             entry = {"sweep_id": sweep.sweep_id, "sweep": sweep.label, "started_at": sweep.info.started_at,
-                     "complete": sweep.info.complete, "machine": machine, "settings": settings,
+                     "complete": sweep.info.complete, "settings": settings,
+                     "machine": cell_machines.get((row["model"], int(row["n"])), machine),
                      "model": row["model"], "n": int(row["n"]), "cache": row["cache"], "sampler": row["sampler"],
                      "runs": int(row["ok"]), "status": row["status"], "versions": libraries,
                      "versions_text": ", ".join(f"{k} {v}" for k, v in backend_libraries(libraries).items())}

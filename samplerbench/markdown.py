@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from samplerbench.environment import differences
+from samplerbench.environment import differences, record_machine
 from samplerbench.fields import FLOOR, record_kind
 from samplerbench.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
 from samplerbench.tables import (
@@ -111,14 +111,6 @@ def _sweep_status_lines(header: dict, records: list[dict]) -> list[str]:
     return lines
 
 
-def machine_of(record: dict) -> str | None:
-    """The machine fingerprint a cluster run names (None: a sequential run, the sweep's machine)."""
-    machine = record.get("machine")
-    if not machine:
-        return None
-    return f"{machine.get('cpu')}, {machine.get('cores')} cores, {machine.get('memory_gib')} GiB"
-
-
 def where_cells_ran(records: list[dict]) -> list[str]:
     """For a --cluster sweep: each (model, n) cell's host, machine and Dask worker(s)."""
     rows: dict[tuple, dict] = {}
@@ -127,7 +119,7 @@ def where_cells_ran(records: list[dict]) -> list[str]:
             continue
         row = rows.setdefault((r["model"], r["n"]), {"hosts": set(), "machines": set(), "workers": set(), "count": 0})
         row["hosts"].add(r["host"])
-        row["machines"].add(machine_of(r))
+        row["machines"].add(record_machine(r))
         row["workers"].add(r.get("dask_worker") or "?")
         row["count"] += 0 if r.get("priming") else 1
     if not rows:
@@ -145,8 +137,8 @@ def where_cells_ran(records: list[dict]) -> list[str]:
 def machines_per_model(records: list[dict]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for r in records:
-        if machine_of(r):
-            found.setdefault(r["model"], set()).add(machine_of(r))
+        if record_machine(r):
+            found.setdefault(r["model"], set()).add(record_machine(r))
     return found
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from samplerbench import interactive
+from samplerbench.environment import machine_label
 from samplerbench.history import (
-    StoredSweep, changes_frame, history_frame, key_versions, load_sweeps, machine_label, settings_label,
+    StoredSweep, changes_frame, history_frame, key_versions, load_sweeps, settings_label,
 )
 from samplerbench.markdown import CACHE_MEANING
 from samplerbench.tables import headline_table, quality_table, scaling_table, time_to_ess_table
