@@ -73,16 +73,30 @@ def _wait_for_runs(db: Path, count: int, proc, timeout_s: float = 600) -> None:
     raise AssertionError(f"fewer than {count} runs after {timeout_s} s")
 
 
-def _measuring_processes() -> set[int]:
-    """PIDs of samplerbench worker processes (what measures a run) on this machine."""
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _measuring_processes(ancestor: int | None = None) -> set[int]:
+    """PIDs of samplerbench worker processes (what measures a run) that descend from
+    ``ancestor`` (the other test worker's runs do not), or that are alive at all."""
     found = set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if b"samplerbench.worker" in (entry / "cmdline").read_bytes():
-                    found.add(int(entry.name))
+                if b"samplerbench.worker" not in (entry / "cmdline").read_bytes():
+                    continue
             except OSError:
-                pass
+                continue
+            pid = int(entry.name)
+            chain = pid
+            while ancestor is not None and chain not in (0, 1, ancestor):
+                chain = _parent(chain)
+            if ancestor is None or chain == ancestor:
+                found.add(pid)
     return found
 
 
@@ -93,24 +107,25 @@ def killed_and_resumed(tmp_path_factory):
     a whole second one would cost the suite another minute and a half."""
     root = tmp_path_factory.mktemp("cluster")
     db, out = root / "store.sqlite", root / "reports"
-    already = _measuring_processes()
     proc = subprocess.Popen([*COMPARE, *SWEEP, "--cluster", "local:2", "--db", str(db), "--out", str(out),
                              "--name", "cluster"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=REPO, start_new_session=True)  # its own process group: killed as one
     _wait_for_runs(db, 2, proc)
+    measuring = _measuring_processes(ancestor=proc.pid)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=60)
     deadline = time.monotonic() + 10
-    while _measuring_processes() - already and time.monotonic() < deadline:
+    while measuring & _measuring_processes() and time.monotonic() < deadline:
         time.sleep(0.2)
-    orphans = _measuring_processes() - already
+    orphans = measuring & _measuring_processes()
     first_session = stored(db)
     resumed = run([*COMPARE, "--db", str(db), "--out", str(out), "--cluster", "local:2", "--resume"])
-    return db, out, first_session, orphans, resumed
+    return db, out, first_session, (measuring, orphans), resumed
 
 
 def test_a_killed_client_resumes_on_the_cluster_without_repeating_finished_runs(killed_and_resumed):
-    db, out, (sweep, first_session), orphans, resumed = killed_and_resumed
+    db, out, (sweep, first_session), (measuring, orphans), resumed = killed_and_resumed
+    assert measuring, "no run was being measured when the client was killed"
     assert not orphans, "a run went on measuring after its client and cluster died"
     before = {run_key(r): r for r in first_session if not r.get("priming")}
     assert not sweep.complete and 2 <= len(before) < PLANNED
