@@ -361,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     sweep_id = header["sweep_id"]
     sink = RecordSink(store, header, session, [args.json] if args.json else [])
     planned = plan(cfg)
-    todo = len([t for t in planned if t.key not in done])
+    todo_tasks = [task for task in planned if task.key not in done]
+    todo = len(todo_tasks)
     floors = len([t for t in planned if t.kind == FLOOR])
     print(f"samplerbench: sweep {sweep_id}: {len(planned)} measurements ({len(planned) - floors} runs"
           f"{f' + {floors} gradient floor' + ('s' if floors != 1 else '') if floors else ''}; "
@@ -400,25 +401,20 @@ def main(argv: list[str] | None = None) -> int:
     interrupted, unfinished = False, {}
     try:
         if args.cluster:
-            todo_tasks = [task for task in planned if task.key not in done]
-            with cluster.ClusterSweep(args.cluster, cfg, environment.collect(), sweep_id) as remote:
-                unfinished = remote.run(todo_tasks, sink, on_event, store.records(sweep_id))
+            unfinished = _measure_on_cluster(args, cfg, sweep_id, todo_tasks, sink, on_event,
+                                             store.records(sweep_id))
         else:
             availability = probe_availability(cfg.samplers, python=cfg.python)
             measure_sweep(cfg, sink, availability, log_dir=args.out / "logs", on_event=on_event, done=done)
     except KeyboardInterrupt:
         interrupted = True
-    except cluster.WorkerRefused as err:
-        unfinished = {"all": str(err)}
-    except OSError as err:  # the scheduler cannot be reached (TimeoutError is one)
-        unfinished = {"all": f"--cluster {args.cluster}: cannot reach the Dask scheduler ({err or type(err).__name__})"}
     total_s = time.perf_counter() - started
     records = store.records(sweep_id)
     complete = {task.key for task in planned} <= {run_key(r) for r in records if not r.get("priming")}
     store.finish_session(sweep_id, session, complete=complete, total_s=total_s)
     header = store.header(sweep_id)
     store.close()
-    for cell, why in unfinished.items():
+    for why in unfinished.values():
         print(f"not measured: {why}", flush=True)
     if unfinished:
         print(f"fix the workers, then finish the sweep with: python scripts/compare.py --db {args.db} "
@@ -436,6 +432,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ntotal wall time: {total_s:.0f} s ({total_s / 60:.1f} min)")
     print(f"report: {paths['markdown']}  table: {paths['csv']}  records: {paths['records']}  store: {args.db}")
     return 130 if interrupted else 1 if unfinished else 0
+
+
+def _measure_on_cluster(args, cfg, sweep_id, todo, sink, on_event, stored) -> dict[str, str]:
+    """The sweep's remaining runs on --cluster; returns what could not be measured, with why."""
+    try:
+        with cluster.ClusterSweep(args.cluster, cfg, environment.collect(), sweep_id) as remote:
+            return remote.run(todo, sink, on_event, stored)
+    except cluster.ClusterUnusable as err:
+        return {"all": str(err)}
 
 
 def dry_run(args, parser) -> int:

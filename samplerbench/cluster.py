@@ -29,7 +29,9 @@ from pathlib import Path
 from samplerbench import environment
 from samplerbench.environment import machine_label
 from samplerbench.fields import FLOOR
-from samplerbench.orchestrator import PlannedRun, SweepConfig, measure_tasks, probe_availability
+from samplerbench.orchestrator import (
+    PlannedRun, SweepConfig, measure_tasks, probe_availability, unmeasured_record,
+)
 from samplerbench.store import run_key
 
 RESOURCE = "bench"  # each worker offers bench=1; each cell asks for 1
@@ -39,7 +41,11 @@ WORKERS_WAIT_S = 120.0  # how long to wait for workers when every checked one ha
 LOCAL_PREFIX = "local:"
 
 
-class WorkerRefused(RuntimeError):
+class ClusterUnusable(RuntimeError):
+    """The cluster cannot measure (some of) this sweep; the message says why."""
+
+
+class WorkerRefused(ClusterUnusable):
     """A worker that must not measure this cell (another environment, another machine)."""
 
 
@@ -56,6 +62,11 @@ class Cell:
     @property
     def key(self) -> str:
         return f"{self.model}-n{self.n}"
+
+
+def bench_workers(scheduler_info: dict) -> set[str]:
+    """Addresses of the workers that offer the bench resource (started with --resources bench=1)."""
+    return {addr for addr, w in scheduler_info["workers"].items() if w.get("resources", {}).get(RESOURCE, 0) >= 1}
 
 
 def parse_cluster(text: str) -> tuple[str, int | str]:
@@ -187,20 +198,13 @@ def run_cell(cell: Cell, cfg: SweepConfig, expected: dict, channel: str) -> int:
     return len(sink.records)
 
 
-def _failed(task: PlannedRun, reason: str) -> dict:
-    from samplerbench.fields import TIMING_FIELDS
-
-    return dict(model=task.model, sampler=task.sampler, n=task.n, cache=task.cache, run=task.run,
-                kind=task.kind, status="failed", reason=reason, **{name: None for name in TIMING_FIELDS})
-
-
 class ClusterSweep:
     """The client's side: connects (or starts a LocalCluster), checks the workers, sends the
     cells and commits every record as it arrives."""
 
     def __init__(self, spec: str, cfg: SweepConfig, env: dict, sweep_id: str, print_fn=print):
         self.kind, self.target = parse_cluster(spec)
-        self.cfg, self.env, self.sweep_id, self.print = cfg, env, sweep_id, print_fn
+        self.cfg, self.sweep_id, self.print = cfg, sweep_id, print_fn
         self.expected = expected_state(env, cfg.models)
         self.cluster = self.client = None
 
@@ -212,8 +216,12 @@ class ClusterSweep:
             self.cluster = LocalCluster(n_workers=self.target, threads_per_worker=1, processes=True,
                                         resources={RESOURCE: 1}, dashboard_address=None)
             self.client = Client(self.cluster)
-        else:
+            return self
+        try:
             self.client = Client(self.target, timeout="30s")
+        except OSError as err:  # TimeoutError is one
+            raise ClusterUnusable(f"--cluster {self.target}: cannot reach the Dask scheduler "
+                                  f"({err or type(err).__name__})") from err
         return self
 
     def __exit__(self, *exc):
@@ -225,8 +233,7 @@ class ClusterSweep:
     def usable_workers(self) -> dict[str, dict]:
         """Workers that offer the bench resource and share the client's state; the others are
         named with the reason, and none usable is an error."""
-        info = self.client.scheduler_info(n_workers=-1)["workers"]
-        benches = {addr for addr, w in info.items() if w.get("resources", {}).get(RESOURCE, 0) >= 1}
+        benches = bench_workers(self.client.scheduler_info(n_workers=-1))
         if not benches:
             raise WorkerRefused(f"no worker of {self.client.scheduler.address} offers the resource {RESOURCE}=1: "
                                 f"start workers with `dask worker {self.client.scheduler.address} "
@@ -358,7 +365,7 @@ class ClusterSweep:
                         reason = f"cell {cell.key} failed on the cluster: {type(err).__name__}: {err}"
                     for task in cell.tasks:
                         if task.key not in seen:
-                            take({"cell": cell.key, "record": _failed(task, reason)})
+                            take({"cell": cell.key, "record": unmeasured_record(task, "failed", reason)})
             for item in queue.get(batch=True):
                 take(item)
         finally:
@@ -372,8 +379,7 @@ def count_workers(address: str) -> int:
     from distributed import Client
 
     with Client(address, timeout="30s") as client:
-        info = client.scheduler_info(n_workers=-1)["workers"]
-    return max(1, sum(1 for w in info.values() if w.get("resources", {}).get(RESOURCE, 0) >= 1))
+        return max(1, len(bench_workers(client.scheduler_info(n_workers=-1))))
 
 
 def estimate_plan(todo: list[PlannedRun], stored: list[dict], workers: int) -> tuple[list[dict], float, float, list[str]]:

@@ -295,9 +295,11 @@ def plan(cfg: SweepConfig) -> list[PlannedRun]:
     return tasks
 
 
-def _skipped(task: PlannedRun, reason: str) -> dict:
+def unmeasured_record(task: PlannedRun, status: str, reason: str) -> dict:
+    """The record of a planned measurement that was not taken (skipped here, or failed with
+    its cluster cell), every timing missing."""
     return dict(model=task.model, sampler=task.sampler, n=task.n, cache=task.cache, run=task.run,
-                kind=task.kind, status="skipped", reason=reason, **{name: None for name in TIMING_FIELDS})
+                kind=task.kind, status=status, reason=reason, **{name: None for name in TIMING_FIELDS})
 
 
 def measure_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, str | None],
@@ -325,7 +327,7 @@ def measure_tasks(todo: list[PlannedRun], cfg: SweepConfig, sink, availability: 
             needs = FLOOR_NEEDS if task.kind == FLOOR else (task.sampler,)
             reasons = [availability.get(name) for name in needs]
             if all(reasons):
-                record = _skipped(task, "; ".join(dict.fromkeys(reasons)))
+                record = unmeasured_record(task, "skipped", "; ".join(dict.fromkeys(reasons)))
                 sink.write(record)
                 on_event("record", {**progress, "record": record})
                 continue
