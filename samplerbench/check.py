@@ -2,7 +2,9 @@
 
 1. the folder has all five files and a valid ``info.json``;
 2. the three versions use the same parameter names;
-3. their log densities differ only by a constant (``samplerbench.logdensity``);
+3. their log densities differ only by a constant, and their gradients on the unconstrained
+   space agree parameter by parameter (``samplerbench.logdensity``; a language that alone
+   differs is named, with the parameters whose partial derivatives differ);
 4. a tiny sampling run succeeds on every available backend, each in a fresh process, and the
    backends' posterior means agree.
 Every problem is reported with what to fix.
@@ -131,6 +133,9 @@ def check(name_or_folder: str, n: int = 50, sample: bool = True, samplers_to_run
         comparison = logdensity.compare(spec, n=n, jacobian=jacobian)
         (result.passed if comparison.agree else result.problems).append(comparison.explain())
         log(f"[{folder.name}] {comparison.explain()}")
+    gradients = logdensity.compare_gradients(spec, n=n)
+    (result.passed if gradients.agree else result.problems).append(gradients.explain())
+    log(f"[{folder.name}] {gradients.explain()}")
     if result.problems or not sample:
         return result
 

@@ -20,6 +20,10 @@ pytestmark = pytest.mark.xdist_group("stan_builds")
 def test_every_model_is_the_same_in_stan_pymc_and_numpyro(name, jacobian):
     comparison = logdensity.compare(models.get(name), jacobian=jacobian)
     assert comparison.agree, comparison.explain()
+    if jacobian:  # the gradients are those of the density with the log-Jacobian
+        gradients = logdensity.compare_gradients(models.get(name))
+        assert gradients.agree, gradients.explain()
+        assert gradients.agrees  # every sampled parameter was compared (none unmapped)
 
 
 def _variant(tmp_path, filename, old, new):
@@ -40,3 +44,27 @@ def test_a_wrong_likelihood_in_stan_is_caught(tmp_path):
     comparison = logdensity.compare(spec, jacobian=False)
     assert not comparison.agree
     assert "pymc - stan" in comparison.explain() and "numpyro - stan" in comparison.explain()
+
+
+def test_a_changed_prior_fails_the_gradient_check_and_names_the_language_and_parameter(tmp_path):
+    """Issue 12: a PyMC prior on beta changed from 2.5 to 5 must fail the gradient check as it
+    fails the value check, and both must say that PyMC alone differs; the gradient check must
+    name beta (and only beta: alpha's partial derivatives are the same in every language)."""
+    spec = models.load_folder(model_variant(
+        tmp_path, "pymc_model.py", 'pm.Normal("beta", mu=0.0, sigma=2.5', 'pm.Normal("beta", mu=0.0, sigma=5.0',
+        name="logistic_regression"))
+    values = logdensity.compare(spec)
+    assert not values.agree and values.culprit() == "pymc", values.explain()
+    assert "pymc differs from numpyro and stan, which agree" in values.explain()
+    gradients = logdensity.compare_gradients(spec)
+    assert not gradients.agree
+    assert gradients.culprits() == {"pymc": ["beta"]}, gradients.explain()
+    assert "pymc differs from numpyro and stan" in gradients.explain() and "'beta'" in gradients.explain()
+    assert gradients.agrees["alpha"] == {pair: True for pair in gradients.agrees["alpha"]}
+
+
+def test_odd_one_out_needs_two_that_agree():
+    agree = {("stan", "pymc"): False, ("stan", "numpyro"): True, ("pymc", "numpyro"): False}
+    assert logdensity.odd_one_out(agree) == "pymc"
+    assert logdensity.odd_one_out({**agree, ("stan", "numpyro"): False}) is None  # all differ: nobody
+    assert logdensity.odd_one_out({("stan", "pymc"): False}) is None  # two languages cannot say which
