@@ -61,11 +61,13 @@ class ModelSpec:
 
     def files_sha256(self) -> str:
         """One hash over the folder's files (names and contents), recorded with every run so a
-        comparison across an edited model can say so."""
+        comparison across an edited model can say so. Reference posteriors (``references/``)
+        are results about the model, not part of it, and are left out."""
         import hashlib
 
         digest = hashlib.sha256()
-        for path in sorted(p for p in self.folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        for path in sorted(p for p in self.folder.rglob("*")
+                           if p.is_file() and not {"__pycache__", "references"} & set(p.relative_to(self.folder).parts)):
             digest.update(str(path.relative_to(self.folder)).encode() + b"\0" + path.read_bytes() + b"\0")
         return digest.hexdigest()
 
@@ -76,6 +78,24 @@ class ModelSpec:
     def numpyro_model(self):
         """``model(data)``; imports NumPyro."""
         return self._module("numpyro_model").model
+
+
+def data_sha256(data: dict) -> str:
+    """A digest of a model's data (names, dtypes, shapes, values): a reference posterior is
+    looked up by the data it was computed on, whatever n produced it."""
+    import hashlib
+
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for key in sorted(data):
+        value = np.asarray(data[key])
+        if value.dtype.kind in "iub":
+            value = value.astype(np.int64)
+        elif value.dtype.kind == "f":
+            value = value.astype(np.float64)
+        digest.update(f"{key}\0{value.dtype}\0{value.shape}\0".encode() + np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()
 
 
 def load_folder(folder: Path) -> ModelSpec:

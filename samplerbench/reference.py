@@ -1,0 +1,269 @@
+"""Reference posteriors: long Stan runs that every timed run's posterior is scored against.
+
+The definition follows posteriordb's reference posteriors (10 chains, 10 000 draws kept after
+thinning, R-hat < 1.01, no divergences), with the numbers stated here once:
+
+- ``CHAINS`` = 10 chains, ``WARMUP`` = 2 000 warmup iterations (twice Stan's default, so a
+  slow-to-adapt posterior still gets a settled step size and metric), ``ITERATIONS`` = 10 000
+  iterations per chain after warmup, thinned by ``THIN`` = 10: 1 000 kept per chain, 10 000 in
+  all; step size adapted to ``TARGET_ACCEPT`` = 0.95 (Stan's ``adapt_delta``; the timed runs
+  use 0.8), which a reference can afford: accuracy matters here, not speed;
+- the file is refused (and says which criterion failed) unless every reported parameter has
+  rank-normalised split R-hat < ``RHAT_BELOW`` = 1.01, the run has no divergent transition,
+  and bulk and tail ESS ≥ ``MIN_ESS`` = 1 000 for every parameter (our addition: it bounds the
+  reference's own Monte Carlo error at 3 % of a posterior sd).
+
+A reference is written as ``models/<name>/references/n<N>.json`` with per parameter element
+mean, sd, 5/50/95 % quantiles and their Monte Carlo standard errors, the settings, the library
+versions, the data seed and a digest of the data it was computed on. Runs look a reference up
+by that digest, so one file serves every n that produces the same data (eight schools ignores
+n; the GP caps it at 100 points). A model may take its reference from another parameterisation
+of the same posterior (``"reference_from": "<twin>"`` in info.json: the centred eight schools
+from the non-centred one); the file says so, and the data must be the same.
+
+CmdStan computes it where it is installed, else PyStan. This module imports Stan only inside
+``compute``; reading and looking up references imports nothing heavy (the worker uses them).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+CHAINS = 10
+WARMUP = 2_000
+ITERATIONS = 10_000
+THIN = 10
+TARGET_ACCEPT = 0.95  # Stan's adapt_delta: smaller steps, for accuracy rather than speed
+RHAT_BELOW = 1.01
+MIN_ESS = 1_000
+QUANTILES = (0.05, 0.5, 0.95)
+SEED = 20_260_101
+FOLDER = "references"
+
+
+def definition() -> dict:
+    return {"chains": CHAINS, "warmup": WARMUP, "iterations_per_chain": ITERATIONS, "thin": THIN,
+            "kept_draws": CHAINS * ITERATIONS // THIN, "rhat_below": RHAT_BELOW, "divergences": 0,
+            "min_ess_bulk_and_tail": MIN_ESS, "target_accept": TARGET_ACCEPT, "quantiles": list(QUANTILES), "seed": SEED}
+
+
+class ReferenceRefused(RuntimeError):
+    """The long run does not meet the definition; the message says which criterion failed."""
+
+
+def reference_files(spec) -> list[Path]:
+    return sorted((spec.folder / FOLDER).glob("*.json"))
+
+
+def find(spec, data_sha256: str) -> tuple[Path, dict] | None:
+    """The reference of this model computed on exactly this data, or None."""
+    for path in reference_files(spec):
+        reference = json.loads(path.read_text())
+        if reference.get("data_sha256") == data_sha256:
+            return path, reference
+    return None
+
+
+def source_spec(spec):
+    """The model whose Stan program computes the reference: the twin named in info.json, or itself."""
+    import models
+
+    twin = spec.info.get("reference_from")
+    return models.get(twin) if twin else spec
+
+
+def _stan_backend() -> str:
+    import samplers
+
+    return "cmdstan" if samplers.get("cmdstan").unavailable_reason() is None else "pystan"
+
+
+def _run_pystan(source, data, cores: int):
+    import arviz_base
+    import stan
+
+    from samplers.base import stan_data
+
+    posterior = stan.build(source.stan_code(), data=stan_data(data), random_seed=SEED)
+    kwargs = dict(num_chains=CHAINS, num_warmup=WARMUP, num_samples=ITERATIONS, num_thin=THIN, delta=TARGET_ACCEPT)
+    fit = posterior.sample(**kwargs)
+    return arviz_base.from_pystan(posterior=fit, posterior_model=posterior), kwargs
+
+
+def _run_cmdstan(source, data, cores: int):
+    import arviz_base
+    import cmdstanpy
+
+    from samplers.base import stan_data
+
+    model = cmdstanpy.CmdStanModel(stan_file=str(source.stan_file))
+    kwargs = dict(chains=CHAINS, parallel_chains=cores, iter_warmup=WARMUP, iter_sampling=ITERATIONS,
+                  thin=THIN, adapt_delta=TARGET_ACCEPT, seed=SEED, show_progress=False)
+    fit = model.sample(data=stan_data(data), **kwargs)
+    return arviz_base.from_cmdstanpy(posterior=fit), kwargs
+
+
+def summarize(idata, parameters) -> dict[str, dict]:
+    """Per parameter element: mean, sd, quantiles, their MCSE, ESS and R-hat (ArviZ)."""
+    import arviz_stats
+    import numpy as np
+
+    summary = arviz_stats.summary(idata, var_names=list(parameters), round_to="none")
+    quantile_mcse = {q: arviz_stats.mcse(idata, var_names=list(parameters), method="quantile", prob=q)
+                     for q in QUANTILES}
+    posterior = idata["posterior"].to_dataset()
+    out: dict[str, dict] = {}
+    for name in parameters:
+        draws = np.asarray(posterior[name].values, dtype=float)
+        flat = draws.reshape(draws.shape[0] * draws.shape[1], -1)
+        for i in range(flat.shape[1]):
+            label = name if draws.ndim == 2 else f"{name}[{i}]"
+            row = summary.loc[label]
+            entry = {"mean": float(row["mean"]), "sd": float(row["sd"]),
+                     "mcse_mean": float(row["mcse_mean"]), "mcse_sd": float(row["mcse_sd"]),
+                     "ess_bulk": float(row["ess_bulk"]), "ess_tail": float(row["ess_tail"]),
+                     "rhat": float(row["r_hat"])}
+            for q in QUANTILES:
+                key = f"q{round(q * 100)}"
+                entry[key] = float(np.quantile(flat[:, i], q))
+                mcse = np.ravel(np.asarray(quantile_mcse[q][name].values))
+                entry[f"mcse_{key}"] = float(mcse[i])
+            out[label] = entry
+    return out
+
+
+def criteria_failed(parameters: dict[str, dict], divergences: int) -> list[str]:
+    failed = []
+    high = {k: v["rhat"] for k, v in parameters.items() if not v["rhat"] < RHAT_BELOW}
+    if high:
+        worst = max(high, key=high.get)
+        failed.append(f"R-hat < {RHAT_BELOW} fails for {len(high)} parameter(s), worst {worst} at {high[worst]:.4f}")
+    if divergences:
+        failed.append(f"no divergences fails: {divergences} divergent transitions")
+    low = {k: min(v["ess_bulk"], v["ess_tail"]) for k, v in parameters.items()
+           if not min(v["ess_bulk"], v["ess_tail"]) >= MIN_ESS}
+    if low:
+        worst = min(low, key=low.get)
+        failed.append(f"bulk and tail ESS ≥ {MIN_ESS} fails for {len(low)} parameter(s), lowest {worst} at {low[worst]:.0f}")
+    return failed
+
+
+@dataclass
+class Outcome:
+    path: Path
+    reference: dict
+    refused: list[str]
+
+
+def compute(spec, n: int, log=print, cores: int | None = None) -> Outcome:
+    """Run the long Stan chains on the model's data at n; write the file only if it meets the definition."""
+    import models
+    from samplerbench.environment import library_versions
+
+    cores = cores or os.cpu_count() or 1
+    data = spec.generate_data(n)
+    digest = models.data_sha256(data)
+    source = source_spec(spec)
+    if source is not spec and models.data_sha256(source.generate_data(n)) != digest:
+        raise ReferenceRefused(f"{spec.name} takes its reference from {source.name} (info.json "
+                               f"\"reference_from\"), but their data at n = {n} differ: the twin must read the same data")
+    backend = _stan_backend()
+    log(f"[{spec.name}] n = {n}: {CHAINS} chains × ({WARMUP} warmup + {ITERATIONS} draws, thinned by {THIN}) "
+        f"on {backend}{' (the ' + source.name + ' model)' if source is not spec else ''}")
+    idata, kwargs = (_run_cmdstan if backend == "cmdstan" else _run_pystan)(source, data, cores)
+    stats = idata["sample_stats"].to_dataset()
+    divergences = int(stats["diverging"].sum()) if "diverging" in stats else 0
+    parameters = summarize(idata, spec.parameters)
+    reference = {
+        "model": spec.name,
+        "n": n,
+        "data_sha256": digest,
+        "data_seed": spec.data_seed,
+        "n_meaning": spec.n_meaning,
+        "computed_from": {"model": source.name, "stan_file_sha256": _sha256(source.stan_file),
+                          "note": (f"another parameterisation of the same posterior: {source.info.get('description', '')}"
+                                   if source is not spec else "this model's own Stan program")},
+        "backend": backend,
+        "library_call": kwargs,
+        "definition": definition(),
+        "checks": {"rhat_max": max(v["rhat"] for v in parameters.values()), "divergences": divergences,
+                   "ess_bulk_min": min(v["ess_bulk"] for v in parameters.values()),
+                   "ess_tail_min": min(v["ess_tail"] for v in parameters.values())},
+        "versions": library_versions(("cmdstanpy",) if backend == "cmdstan" else ("pystan", "httpstan"))
+        | library_versions(("arviz-base", "arviz-stats", "numpy")),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "parameters": parameters,
+    }
+    path = spec.folder / FOLDER / f"n{n}.json"
+    refused = criteria_failed(parameters, divergences)
+    if not refused:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(reference, indent=1) + "\n")
+    return Outcome(path, reference, refused)
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# --- scoring a run against its reference ---------------------------------------------------
+# A parameter is biased when its error is both real (|z| > Z_LIMIT against the combined
+# Monte Carlo standard errors of run and reference) and large enough to matter (more than
+# ERROR_LIMIT posterior sds of the reference), for the mean or for the sd.
+Z_LIMIT = 4.0
+ERROR_LIMIT = 0.1
+ACCURATE, BIASED = "accurate", "biased"
+
+
+def _z(difference: float, *errors) -> float:
+    combined = math.sqrt(sum(e * e for e in errors if e is not None and e == e))
+    return difference / combined if combined > 0 else math.inf * (1 if difference else 0)
+
+
+def score(posterior: dict[str, dict], reference: dict) -> dict:
+    """Per parameter element the errors of the mean and sd in reference sds and their
+    z-scores; the run's ``accuracy`` (accurate / biased) and its worst parameter."""
+    scored: dict[str, dict] = {}
+    for name, ref in reference["parameters"].items():
+        mine = posterior.get(name)
+        if not mine or mine.get("mean") is None:
+            continue
+        sd_ref = ref["sd"] or math.nan
+        mean_err = (mine["mean"] - ref["mean"]) / sd_ref
+        sd_err = (mine["sd"] - ref["sd"]) / sd_ref
+        mean_z = _z(mine["mean"] - ref["mean"], mine.get("mcse_mean"), ref["mcse_mean"])
+        sd_z = _z(mine["sd"] - ref["sd"], mine.get("mcse_sd"), ref["mcse_sd"])
+        biased = ((abs(mean_z) > Z_LIMIT and abs(mean_err) > ERROR_LIMIT)
+                  or (abs(sd_z) > Z_LIMIT and abs(sd_err) > ERROR_LIMIT))
+        scored[name] = {"mean_error_sd": mean_err, "mean_z": mean_z, "sd_error_sd": sd_err, "sd_z": sd_z,
+                        "biased": biased}
+    if not scored:
+        return {}
+    worst = max(scored, key=lambda k: (scored[k]["biased"], max(abs(scored[k]["mean_error_sd"]), abs(scored[k]["sd_error_sd"]))))
+    w = scored[worst]
+    return {
+        "accuracy": BIASED if any(v["biased"] for v in scored.values()) else ACCURATE,
+        "accuracy_worst": (f"{worst}: mean {w['mean_error_sd']:+.2f} sd (z {w['mean_z']:+.1f}), "
+                           f"sd {w['sd_error_sd']:+.2f} sd (z {w['sd_z']:+.1f})"),
+        "accuracy_worst_parameter": worst,
+        "accuracy_max_error_sd": max(max(abs(v["mean_error_sd"]), abs(v["sd_error_sd"])) for v in scored.values()),
+        "accuracy_parameters": scored,
+    }
+
+
+def score_run(spec, data: dict, posterior: dict[str, dict]) -> dict:
+    """The record's accuracy fields, or ``{"accuracy": None, ...}`` with why when there is no reference."""
+    import models
+
+    found = find(spec, models.data_sha256(data))
+    if found is None:
+        return {"accuracy": None, "accuracy_reference": None}
+    path, reference = found
+    return {**score(posterior, reference), "accuracy_reference": f"{spec.name}/{FOLDER}/{path.name}"}
