@@ -79,6 +79,7 @@ def quality(idata, parameters, sampling_s: float | None, warmup_grad_evals: int 
                 "mean": float(row["mean"]),
                 "sd": float(row["sd"]),
                 "mcse_mean": float(row["mcse_mean"]),
+                "mcse_sd": float(row["mcse_sd"]),
             }
             for param, row in summary.iterrows()
         },

@@ -8,9 +8,11 @@ import pandas as pd
 
 from samplerbench.environment import differences, record_machine
 from samplerbench.fields import FLOOR, record_kind
+from samplerbench.reference import ERROR_LIMIT, Z_LIMIT
 from samplerbench.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
 from samplerbench.tables import (
-    SCALING_METRICS, answer_table, headline_table, quality_table, scaling_table, spread_table, time_to_ess_table,
+    SCALING_METRICS, answer_table, headline_table, posterior_rows, posterior_table, quality_table, scaling_table,
+    spread_table, time_to_ess_table,
 )
 from samplerbench.uncertainty import UNSTABLE_RELATIVE_SD
 from samplerbench.time_to_ess import headline_target
@@ -35,6 +37,10 @@ COLUMN_MEANINGS = {
     "peak MiB": "peak resident memory of the run's whole process tree (worker, chain processes, compilers), sampled every 0.1 s, never below the kernel's high-water mark of its largest process",
     "warnings": f"runs with divergences, R-hat > {RHAT_LIMIT} or bulk ESS < {ESS_LIMIT}",
     "agreement": f"posterior means agree with the other backends within {AGREEMENT_MCSE:g} combined MCSE",
+    "accuracy": (f"each run scored against the model's reference posterior (long Stan runs, `references/`): a parameter is "
+                 f"biased when its mean or sd is off by more than {ERROR_LIMIT:g} reference sd and by more than "
+                 f"{Z_LIMIT:g} combined Monte Carlo standard errors; the worst parameter of the worst run is shown; a "
+                 "backend biased in any run cannot win"),
 }
 
 
@@ -164,6 +170,26 @@ def answer_block(summary: Summary, model: str, n, figures: dict[str, str]) -> li
     return block
 
 
+def posterior_block(summary: Summary, model: str, n) -> list[str]:
+    """Mean ± sd per reported parameter per backend, beside the reference and each backend's accuracy."""
+    rows = posterior_rows(summary.frame, model, n)
+    table = summary.table[(summary.table["model"] == model) & (summary.table["n"] == n)]
+    shown, hidden = posterior_table(rows, table)
+    if shown.empty:
+        return []
+    has_reference = "reference" in shown
+    lines = [f"### {model}, n = {n}: the posterior", "",
+             "Mean ± sd per parameter, pooled over each backend's ok runs (both cache modes)"
+             + (", beside the reference posterior (long Stan runs; see the README, *Correct, not just "
+                "consistent*) and each backend's accuracy against it:" if has_reference else
+                ": no reference posterior for these data (`python scripts/reference.py "
+                f"{model} --n {n}` makes one), so accuracy is not scored:"), "",
+             shown.to_markdown(index=False), ""]
+    if hidden:
+        lines += [f"{hidden} more parameter elements are in the posterior CSV (`<stem>-posterior.csv`).", ""]
+    return lines
+
+
 def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str, str]] | None = None) -> str:
     """The report; ``plots`` maps (model, cache) to {"times": file, "scaling": file} to embed."""
     plots = plots or {}
@@ -205,6 +231,7 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
     for (model, n, cache), part in table.groupby(["model", "n", "cache"], sort=False):
         if (model, n) not in shown:
             lines += answer_block(summary, model, n, plots.get((model, n), {}))
+            lines += posterior_block(summary, model, n)
             shown.add((model, n))
         if (model, cache) not in shown:
             lines += overviews.get((model, cache), [])

@@ -242,7 +242,10 @@ def score(posterior: dict[str, dict], reference: dict) -> dict:
         sd_z = _z(mine["sd"] - ref["sd"], mine.get("mcse_sd"), ref["mcse_sd"])
         biased = ((abs(mean_z) > Z_LIMIT and abs(mean_err) > ERROR_LIMIT)
                   or (abs(sd_z) > Z_LIMIT and abs(sd_err) > ERROR_LIMIT))
-        scored[name] = {"mean_error_sd": mean_err, "mean_z": mean_z, "sd_error_sd": sd_err, "sd_z": sd_z,
+        scored[name] = {"mean": mine["mean"], "sd": mine["sd"], "mcse_mean": mine.get("mcse_mean"),
+                        "mcse_sd": mine.get("mcse_sd"), "ref_mean": ref["mean"], "ref_sd": ref["sd"],
+                        "ref_mcse_mean": ref["mcse_mean"], "ref_mcse_sd": ref["mcse_sd"],
+                        "mean_error_sd": mean_err, "mean_z": mean_z, "sd_error_sd": sd_err, "sd_z": sd_z,
                         "biased": biased}
     if not scored:
         return {}
@@ -256,6 +259,28 @@ def score(posterior: dict[str, dict], reference: dict) -> dict:
         "accuracy_max_error_sd": max(max(abs(v["mean_error_sd"]), abs(v["sd_error_sd"])) for v in scored.values()),
         "accuracy_parameters": scored,
     }
+
+
+def score_pooled(runs: list[dict]) -> dict:
+    """``score`` of a backend's runs pooled (per parameter the mean of the run means and sds,
+    MCSE = √Σ MCSE² / runs): a bias too small to be certain in one run shows over several."""
+    per_param: dict[str, list[dict]] = {}
+    for scored in runs:
+        for name, entry in scored.items():
+            if entry.get("mcse_mean") is not None and entry.get("mcse_sd") is not None:
+                per_param.setdefault(name, []).append(entry)
+    if not per_param:
+        return {}
+    pooled, reference = {}, {}
+    for name, entries in per_param.items():
+        k = len(entries)
+        pooled[name] = {"mean": sum(e["mean"] for e in entries) / k, "sd": sum(e["sd"] for e in entries) / k,
+                        "mcse_mean": math.sqrt(sum(e["mcse_mean"] ** 2 for e in entries)) / k,
+                        "mcse_sd": math.sqrt(sum(e["mcse_sd"] ** 2 for e in entries)) / k}
+        e = entries[0]
+        reference[name] = {"mean": e["ref_mean"], "sd": e["ref_sd"], "mcse_mean": e["ref_mcse_mean"],
+                           "mcse_sd": e["ref_mcse_sd"]}
+    return score(pooled, {"parameters": reference})
 
 
 def score_run(spec, data: dict, posterior: dict[str, dict]) -> dict:

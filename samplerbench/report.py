@@ -10,6 +10,7 @@ import pandas as pd
 
 from samplerbench.markdown import render_markdown
 from samplerbench.statistics import Summary
+from samplerbench.tables import all_posterior_rows
 
 
 def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[str, str]]:
@@ -41,8 +42,9 @@ def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[
 
 def write_report(summary: Summary, header: dict, out_dir: Path, stem: str,
                  export_records: bool = True) -> dict[str, Path]:
-    """Write <stem>.md with its PNG plots, <stem>.csv (aggregated table), <stem>.env.json and
-    <stem>.runs.jsonl (every run record) into ``out_dir``."""
+    """Write <stem>.md with its PNG plots, <stem>.csv (aggregated table, accuracy included),
+    <stem>-posterior.csv (mean and sd per backend and parameter, beside the reference),
+    <stem>.env.json and <stem>.runs.jsonl (every run record) into ``out_dir``."""
     table, records = summary.table, summary.records
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"markdown": out_dir / f"{stem}.md", "csv": out_dir / f"{stem}.csv",
@@ -51,6 +53,10 @@ def write_report(summary: Summary, header: dict, out_dir: Path, stem: str,
     paths["plots"] = [out_dir / name for files in plots.values() for name in files.values()]
     paths["markdown"].write_text(render_markdown(summary, header, plots))
     table.to_csv(paths["csv"], index=False)
+    posterior = all_posterior_rows(summary)
+    if not posterior.empty:
+        paths["posterior_csv"] = out_dir / f"{stem}-posterior.csv"
+        posterior.to_csv(paths["posterior_csv"], index=False)
     paths["environment"].write_text(json.dumps(header, indent=2, default=str))
     if export_records:
         paths["records"].write_text("".join(json.dumps(r, default=str) + "\n" for r in records))

@@ -87,6 +87,37 @@ def agreement(frame: pd.DataFrame) -> dict[tuple, dict[str, str]]:
     return out
 
 
+def accuracy_summary(ok: pd.DataFrame) -> dict:
+    """A backend's accuracy against the reference posterior over its ok runs: "biased" when any
+    scored run is biased (a fast backend must not win on one lucky run) or when its runs pooled
+    are (a bias too small to be certain in one run shows over several), "accurate" otherwise,
+    "" when no run had a reference. ``accuracy_worst`` names the worst parameter: of the pooled
+    runs when there are several, else of the run."""
+    from samplerbench.reference import BIASED, score_pooled
+
+    scored = [r for _, r in ok.iterrows() if isinstance(r.get("accuracy"), str)]
+    if not scored:
+        return {"accuracy": "", "accuracy_worst": "", "accuracy_max_error_sd_median": math.nan}
+    biased = [r for r in scored if r["accuracy"] == BIASED]
+    pooled = score_pooled([r["accuracy_parameters"] for r in scored if isinstance(r.get("accuracy_parameters"), dict)])
+    worst_run = max(scored, key=lambda r: (r["accuracy"] == BIASED, r.get("accuracy_max_error_sd") or 0.0))
+    errors = pd.to_numeric(pd.Series([r.get("accuracy_max_error_sd") for r in scored]), errors="coerce")
+    words = []
+    if biased:
+        words.append(f"{len(biased)}/{len(scored)} runs")
+    if len(scored) > 1 and pooled.get("accuracy") == BIASED:
+        words.append(f"{len(scored)} runs pooled")
+    if len(scored) > 1 and pooled and (pooled["accuracy"] == BIASED or not biased):
+        worst = f"{pooled['accuracy_worst']} ({len(scored)} runs pooled)"
+    else:
+        worst = str(worst_run.get("accuracy_worst") or "")
+    return {
+        "accuracy": f"biased ({', '.join(words)})" if words else "accurate",
+        "accuracy_worst": worst,
+        "accuracy_max_error_sd_median": errors.median(),
+    }
+
+
 def unstable_fields(ok: pd.DataFrame, columns) -> str:
     """The columns whose runs spread by more than the stated threshold (pyperf's warning),
     each with its standard deviation as a share of the mean."""
@@ -136,6 +167,7 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
         row["unstable"] = unstable_fields(ok, watched) if len(ok) else ""
         splits = ok["phase_split"].dropna().unique() if "phase_split" in ok else []
         row["phase_split"] = ", ".join(sorted(splits))
+        row.update(accuracy_summary(ok))
         row["disagreement"] = verdicts.get((row["model"], row["n"], row["cache"]), {}).get(row["sampler"], "")
         if row["disagreement"] and row["status"] in ("ok", "partly failed"):
             row["status"] = "disagrees"

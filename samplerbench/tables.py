@@ -100,7 +100,68 @@ def quality_table(table: pd.DataFrame) -> pd.DataFrame:
         "warnings": [w or "–" for w in table["warnings"]],
         "agreement": ["–" if s == "skipped" or ok == 0 else ("DISAGREES " + d if d else "agrees")
                       for s, ok, d in zip(table["status"], table["ok"], table["disagreement"])],
+        "accuracy (vs reference)": [_accuracy_cell(a, w) for a, w in zip(_column(table, "accuracy"), _column(table, "accuracy_worst"))],
     })
+
+
+def _accuracy_cell(accuracy, worst) -> str:
+    if not isinstance(accuracy, str) or not accuracy:
+        return "–"
+    return f"{accuracy.upper() if accuracy.startswith('biased') else accuracy}; worst {worst}"
+
+
+POSTERIOR_ROWS = 16  # a compact table: the rest is in the posterior CSV
+
+
+def posterior_rows(frame: pd.DataFrame, model, n) -> pd.DataFrame:
+    """Long form, one row per (backend, parameter element): the mean and sd pooled over the ok
+    runs (mean of the run means, mean of the run sds), the reference's where the runs were
+    scored, and the error of the mean in reference sds. The CSV's and the table's one source."""
+    ok = frame[(frame["model"] == model) & (frame["n"] == n) & (frame["status"] == "ok")]
+    rows = []
+    for sampler, runs in ok.groupby("sampler", sort=False):
+        per_param: dict[str, list[dict]] = {}
+        references: dict[str, dict] = {}
+        for _, run in runs.iterrows():
+            if isinstance(run.get("posterior"), dict):
+                for name, stats in run["posterior"].items():
+                    per_param.setdefault(name, []).append(stats)
+            if isinstance(run.get("accuracy_parameters"), dict):
+                references.update(run["accuracy_parameters"])
+        for name, values in per_param.items():
+            ref = references.get(name, {})
+            mean = float(pd.Series([v.get("mean") for v in values], dtype=float).mean())
+            sd = float(pd.Series([v.get("sd") for v in values], dtype=float).mean())
+            rows.append({"model": model, "n": n, "sampler": sampler, "parameter": name, "runs": len(values),
+                         "mean": mean, "sd": sd, "ref_mean": ref.get("ref_mean", math.nan),
+                         "ref_sd": ref.get("ref_sd", math.nan),
+                         "mean_error_sd": (mean - ref["ref_mean"]) / ref["ref_sd"] if ref else math.nan})
+    return pd.DataFrame(rows)
+
+
+def posterior_table(rows: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Parameters down, backends across: mean ± sd, the reference first; a last row with each
+    backend's accuracy. Returns the table and how many parameter elements were left out."""
+    if rows.empty:
+        return pd.DataFrame(), 0
+    params = list(dict.fromkeys(rows["parameter"]))
+    shown, hidden = params[:POSTERIOR_ROWS], max(0, len(params) - POSTERIOR_ROWS)
+    out = pd.DataFrame({"parameter": shown})
+    reference = rows.dropna(subset=["ref_mean"]).drop_duplicates("parameter").set_index("parameter")
+    if not reference.empty:
+        out["reference"] = [f"{reference.at[p, 'ref_mean']:.3g} ± {reference.at[p, 'ref_sd']:.3g}"
+                            if p in reference.index else "–" for p in shown]
+    for sampler, part in rows.groupby("sampler", sort=False):
+        part = part.set_index("parameter")
+        out[sampler] = [f"{part.at[p, 'mean']:.3g} ± {part.at[p, 'sd']:.3g}" if p in part.index else "–" for p in shown]
+    accuracy = {}
+    for _, row in table.iterrows():
+        accuracy.setdefault(row["sampler"], []).append(row.get("accuracy") or "")
+    last = {"parameter": "accuracy", **({"reference": ""} if "reference" in out else {})}
+    for sampler in out.columns[2 if "reference" in out else 1:]:
+        found = [a for a in accuracy.get(sampler, []) if a]
+        last[sampler] = "; ".join(dict.fromkeys(found)) or "no reference"
+    return pd.concat([out, pd.DataFrame([last])], ignore_index=True), hidden
 
 
 SCALING_METRICS = (
@@ -133,3 +194,12 @@ def answer_table(table: pd.DataFrame, targets) -> pd.DataFrame:
     out["draws ESS/s"] = [fmt(v, 0) for v in _column(table, "draws_ess_per_s_median")]
     out["peak MiB"] = [fmt(v, 0) for v in _column(table, "peak_rss_mib_median")]
     return out
+
+
+def all_posterior_rows(summary) -> pd.DataFrame:
+    """``posterior_rows`` of every (model, n) of a sweep: the posterior CSV."""
+    frame = summary.frame
+    keys = frame[frame["status"] == "ok"][["model", "n"]].drop_duplicates()
+    parts = [posterior_rows(frame, model, n) for model, n in keys.itertuples(index=False)]
+    parts = [p for p in parts if not p.empty]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

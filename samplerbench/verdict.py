@@ -3,8 +3,9 @@ headline ESS first from a cold start and on a re-run, which gains ESS fastest on
 whether the runner-up really differs (samplerbench.uncertainty), and where the break-even
 lines of time against ESS needed cross.
 
-Only backends whose posterior agrees with the others and whose chains converged (median
-R-hat ≤ 1.01) can win; a faster backend that fails that is named as such, never as the winner.
+Only backends whose posterior agrees with the others, is not biased against the model's
+reference posterior (where there is one) and whose chains converged (median R-hat ≤ 1.01) can
+win; a faster backend that fails that is named as such, never as the winner.
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ def _eligible(summary: Summary, model, n, cache=None) -> tuple[list[str], dict[s
         part = part[part["cache"] == cache]
     eligible, barred = [], {}
     for _, row in part.iterrows():
-        if row["status"] == "disagrees":
+        if str(row.get("accuracy", "")).startswith("biased"):
+            barred[row["sampler"]] = (f"its posterior is biased against the reference ({row['accuracy']}; worst "
+                                      f"{row['accuracy_worst']})")
+        elif row["status"] == "disagrees":
             barred[row["sampler"]] = "its posterior disagrees with the other backends'"
         elif row["rhat_max_median"] > RHAT_LIMIT:
             barred[row["sampler"]] = f"its chains did not converge (R-hat {row['rhat_max_median']:.3f})"

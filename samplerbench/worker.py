@@ -123,6 +123,10 @@ def measure(config: dict, record: dict) -> None:
     diag_start = time.perf_counter()
     record.update(quality(output.idata, spec.parameters, record["sampling_s"],
                           output.warmup_grad_evals, output.warmup_iterations))
+    # Scored against the model's reference posterior for exactly this data, where one exists.
+    from samplerbench.reference import score_run
+
+    record.update(score_run(spec, data, record["posterior"]))
     record["diagnostics_s"] = time.perf_counter() - diag_start
     from samplerbench.time_to_ess import split_sampling
 
