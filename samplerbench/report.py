@@ -13,6 +13,12 @@ from samplerbench.statistics import Summary
 from samplerbench.tables import all_posterior_rows
 
 
+def _file_label(model: str) -> str:
+    """A model's part of a file name: its name, also when the sweep named it by a folder path
+    (``--models path/to/folder``; a path in a file name pointed into folders that do not exist)."""
+    return Path(str(model)).name
+
+
 def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[str, str]]:
     """One times plot per (model, cache), a scaling plot when the sweep has several n, and a
     break-even plot per (model, n) under the key (model, n)."""
@@ -24,7 +30,7 @@ def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[
     for (model, n), _ in table.groupby(["model", "n"], sort=False) if not table.empty else []:
         ess, lines = break_even_lines(summary, model, n)
         if lines:
-            path = out_dir / f"{stem}-{model}-n{n}-break-even.png"
+            path = out_dir / f"{stem}-{_file_label(model)}-n{n}-break-even.png"
             made[(model, n)] = {"break_even": plotting.break_even_plot(
                 lines, ess, summary.ess_targets, path, f"{model}, n = {n:,}: time to a target ESS").name}
     for (model, cache), part in table.groupby(["model", "cache"], sort=False) if not table.empty else []:
@@ -33,9 +39,10 @@ def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[
         files = {}
         runs = int(part["runs"].max())
         title = f"{model} (cache {cache}, {runs} run{'s' if runs != 1 else ''} per backend)"
-        files["times"] = plotting.times_plot(part, out_dir / f"{stem}-{model}-{cache}-times.png", title).name
+        label = _file_label(model)
+        files["times"] = plotting.times_plot(part, out_dir / f"{stem}-{label}-{cache}-times.png", title).name
         if part["n"].nunique() > 1:
-            files["scaling"] = plotting.scaling_plot(part, out_dir / f"{stem}-{model}-{cache}-scaling.png", title).name
+            files["scaling"] = plotting.scaling_plot(part, out_dir / f"{stem}-{label}-{cache}-scaling.png", title).name
         made[(model, cache)] = files
     return made
 

@@ -54,13 +54,15 @@ def pooled_posteriors(ok: pd.DataFrame) -> dict[str, tuple[float, float]]:
     return pooled
 
 
-def agreement(frame: pd.DataFrame) -> dict[tuple, dict[str, str]]:
+def agreement(frame: pd.DataFrame, biased: set[tuple] = frozenset()) -> dict[tuple, dict[str, str]]:
     """(model, n, cache) -> {backend: "" if it agrees, else which means disagree}.
 
     Two backends disagree on a parameter when their pooled posterior means differ by more
     than 4 combined MCSE. A backend is flagged when it disagrees with more than half of the
     other backends (with the only other one, when there are two), so one wrong backend does
-    not taint the correct ones.
+    not taint the correct ones. Backends found biased against a reference posterior (``biased``:
+    (model, n, cache, sampler) keys) are judged but are no witness against the others: the
+    reference already says which side is wrong.
     """
     out: dict[tuple, dict[str, str]] = {}
     ok_runs = frame[frame["status"] == "ok"]
@@ -68,7 +70,7 @@ def agreement(frame: pd.DataFrame) -> dict[tuple, dict[str, str]]:
         pooled = {name: pooled_posteriors(g) for name, g in part.groupby("sampler", sort=False)}
         verdicts = {}
         for name, mine in pooled.items():
-            others = [o for o in pooled if o != name]
+            others = [o for o in pooled if o != name and (*key, o) not in biased]
             disagreeing: dict[str, list[str]] = {}
             for other in others:
                 for param, (mean, mcse) in mine.items():
@@ -138,7 +140,9 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
     floors = floors or {}
     spread_columns = (*TIMING_FIELDS, *RUN_DERIVED, *(time_to_ess_column(t) for t in ess_targets))
     watched = ("sampling_s", "end_to_end_s", time_to_ess_column(headline_target(ess_targets)))
-    verdicts = agreement(frame)
+    accuracy = {key: accuracy_summary(group[group["status"] == "ok"])
+                for key, group in frame.groupby(KEYS, sort=False, dropna=False)}
+    verdicts = agreement(frame, {key for key, a in accuracy.items() if a["accuracy"].startswith("biased")})
     rows = []
     for key, group in frame.groupby(KEYS, sort=False, dropna=False):
         ok = group[group["status"] == "ok"]
@@ -167,7 +171,7 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
         row["unstable"] = unstable_fields(ok, watched) if len(ok) else ""
         splits = ok["phase_split"].dropna().unique() if "phase_split" in ok else []
         row["phase_split"] = ", ".join(sorted(splits))
-        row.update(accuracy_summary(ok))
+        row.update(accuracy[key])
         row["disagreement"] = verdicts.get((row["model"], row["n"], row["cache"]), {}).get(row["sampler"], "")
         if row["disagreement"] and row["status"] in ("ok", "partly failed"):
             row["status"] = "disagrees"
