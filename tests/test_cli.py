@@ -23,7 +23,7 @@ RECORD_FIELDS = {"model", "sampler", "n", "cache", "run", "status", "reason",
     "argv, message",
     [
         (["--samplers", "stanx"], "valid samplers: cmdstan, pystan, pymc"),
-        (["--models", "eight"], "valid models: eight_schools, gaussian_process"),
+        (["--models", "eight"], "valid models: collinear_regression, eight_schools, eight_schools_centered, gaussian_process"),
         (["--n", "0"], "--n: must be > 0"),
         (["--n", "-5"], "--n"),
         (["--n", "lots"], "expected a whole number"),
