@@ -68,3 +68,16 @@ def test_odd_one_out_needs_two_that_agree():
     assert logdensity.odd_one_out(agree) == "pymc"
     assert logdensity.odd_one_out({**agree, ("stan", "numpyro"): False}) is None  # all differ: nobody
     assert logdensity.odd_one_out({("stan", "pymc"): False}) is None  # two languages cannot say which
+
+
+def test_a_parameter_with_another_transform_is_named_not_compared(tmp_path):
+    """PyMC's sigma left untransformed (its unconstrained value is sigma, Stan's and NumPyro's
+    is log sigma): its partial derivatives cannot be matched, and the check says so by name."""
+    spec = _variant(tmp_path, "pymc_model.py", 'pm.HalfCauchy("sigma", beta=10.0)',
+                    'pm.HalfCauchy("sigma", beta=10.0, default_transform=None)')
+    gradients = logdensity.compare_gradients(spec)
+    assert not gradients.agree
+    assert set(gradients.unmapped) == {"sigma"}, gradients.unmapped
+    assert "cannot compare the gradient of 'sigma'" in gradients.explain()
+    assert "different unconstrained values" in gradients.explain()
+    assert set(gradients.agrees) == {"intercept", "slope"}  # the others are still compared
