@@ -19,7 +19,8 @@ versions, the data seed and a digest of the data it was computed on. Runs look a
 by that digest, so one file serves every n that produces the same data (eight schools ignores
 n; the GP caps it at 100 points). A model may take its reference from another parameterisation
 of the same posterior (``"reference_from": "<twin>"`` in info.json: the centred eight schools
-from the non-centred one); the file says so, and the data must be the same.
+from the non-centred one, the data must be the same; or ``"reference_stan": "<file>"``, a Stan
+file in the folder: the stochastic volatility model); the file says so.
 
 CmdStan computes it where it is installed, else PyStan. This module imports Stan only inside
 ``compute``; reading and looking up references imports nothing heavy (the worker uses them).
@@ -69,12 +70,37 @@ def find(spec, data_sha256: str) -> tuple[Path, dict] | None:
     return None
 
 
-def source_spec(spec):
-    """The model whose Stan program computes the reference: the twin named in info.json, or itself."""
+@dataclass(frozen=True)
+class StanProgram:
+    """The Stan program a reference is computed with, and what it is relative to the model."""
+
+    name: str  # the model it belongs to
+    stan_file: Path
+    data_from: object  # the ModelSpec whose generate_data gives its data
+    note: str
+
+    def stan_code(self) -> str:
+        return self.stan_file.read_text()
+
+
+def source_program(spec) -> StanProgram:
+    """The model's own ``model.stan``; or a Stan file of the same posterior in another
+    parameterisation, in the folder (``"reference_stan": "reference.stan"`` in info.json: the
+    centred stochastic volatility model, too slow for 10 × 12 000 iterations, from its non-centred
+    form), or the Stan program of a twin model (``"reference_from": "<model>"``: the centred
+    eight schools from ``eight_schools``)."""
     import models
 
-    twin = spec.info.get("reference_from")
-    return models.get(twin) if twin else spec
+    if spec.info.get("reference_stan"):
+        return StanProgram(spec.name, spec.folder / spec.info["reference_stan"], spec,
+                           f"another parameterisation of the same posterior: {spec.info['reference_stan']} in the "
+                           "model's folder (see the comment at its top)")
+    if spec.info.get("reference_from"):
+        twin = models.get(spec.info["reference_from"])
+        return StanProgram(twin.name, twin.stan_file, twin,
+                           f"another parameterisation of the same posterior, the model {twin.name}: "
+                           f"{twin.info.get('description', '')}")
+    return StanProgram(spec.name, spec.stan_file, spec, "this model's own Stan program")
 
 
 def _stan_backend() -> str:
@@ -168,13 +194,13 @@ def compute(spec, n: int, log=print, cores: int | None = None) -> Outcome:
     cores = cores or os.cpu_count() or 1
     data = spec.generate_data(n)
     digest = models.data_sha256(data)
-    source = source_spec(spec)
-    if source is not spec and models.data_sha256(source.generate_data(n)) != digest:
+    source = source_program(spec)
+    if source.data_from is not spec and models.data_sha256(source.data_from.generate_data(n)) != digest:
         raise ReferenceRefused(f"{spec.name} takes its reference from {source.name} (info.json "
                                f"\"reference_from\"), but their data at n = {n} differ: the twin must read the same data")
     backend = _stan_backend()
     log(f"[{spec.name}] n = {n}: {CHAINS} chains × ({WARMUP} warmup + {ITERATIONS} draws, thinned by {THIN}) "
-        f"on {backend}{' (the ' + source.name + ' model)' if source is not spec else ''}")
+        f"on {backend}{' (' + source.stan_file.name + ' of ' + source.name + ')' if source.stan_file != spec.stan_file else ''}")
     idata, kwargs = (_run_cmdstan if backend == "cmdstan" else _run_pystan)(source, data, cores)
     stats = idata["sample_stats"].to_dataset()
     divergences = int(stats["diverging"].sum()) if "diverging" in stats else 0
@@ -185,9 +211,8 @@ def compute(spec, n: int, log=print, cores: int | None = None) -> Outcome:
         "data_sha256": digest,
         "data_seed": spec.data_seed,
         "n_meaning": spec.n_meaning,
-        "computed_from": {"model": source.name, "stan_file_sha256": _sha256(source.stan_file),
-                          "note": (f"another parameterisation of the same posterior: {source.info.get('description', '')}"
-                                   if source is not spec else "this model's own Stan program")},
+        "computed_from": {"model": source.name, "stan_file": source.stan_file.name,
+                          "stan_file_sha256": _sha256(source.stan_file), "note": source.note},
         "backend": backend,
         "library_call": kwargs,
         "definition": definition(),
