@@ -54,20 +54,22 @@ def numpyro_logp(spec, data, points, jacobian: bool) -> np.ndarray:
     return np.array(out)
 
 
+def pymc_values(pm_model, point: dict) -> dict[str, np.ndarray]:
+    """A constrained point as PyMC's value variables (each through its transform), by value-variable name."""
+    values = {}
+    for rv in pm_model.free_RVs:
+        value = np.asarray(point[rv.name], dtype=float)
+        transform = pm_model.rvs_to_transforms.get(rv)
+        if transform is not None:
+            value = np.asarray(transform.forward(value, *rv.owner.inputs).eval())
+        values[pm_model.rvs_to_values[rv].name] = value
+    return values
+
+
 def pymc_logp(spec, data, points, jacobian: bool) -> np.ndarray:
     pm_model = spec.pymc_builder()(data)
     logp = pm_model.compile_logp(jacobian=jacobian)
-    out = []
-    for point in points:
-        values = {}
-        for rv in pm_model.free_RVs:
-            value = np.asarray(point[rv.name], dtype=float)
-            transform = pm_model.rvs_to_transforms.get(rv)
-            if transform is not None:
-                value = np.asarray(transform.forward(value, *rv.owner.inputs).eval())
-            values[pm_model.rvs_to_values[rv].name] = value
-        out.append(float(logp(values)))
-    return np.array(out)
+    return np.array([float(logp(pymc_values(pm_model, point))) for point in points])
 
 
 def stan_logp(spec, data, points, jacobian: bool) -> np.ndarray:
@@ -199,14 +201,9 @@ def pymc_gradients(spec, data, points) -> Unconstrained:
     values: dict[str, list] = {}
     gradients: dict[str, list] = {}
     for point in points:
-        inputs = {}
+        inputs = pymc_values(pm_model, point)
         for rv in pm_model.free_RVs:
-            value = np.asarray(point[rv.name], dtype=float)
-            transform = pm_model.rvs_to_transforms.get(rv)
-            if transform is not None:
-                value = np.asarray(transform.forward(value, *rv.owner.inputs).eval())
-            inputs[pm_model.rvs_to_values[rv].name] = value
-            values.setdefault(rv.name, []).append(np.ravel(value))
+            values.setdefault(rv.name, []).append(np.ravel(inputs[pm_model.rvs_to_values[rv].name]))
         flat = np.asarray(dlogp(inputs), dtype=float)
         start = 0
         for var, name in zip(value_vars, names):
