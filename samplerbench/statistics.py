@@ -167,6 +167,7 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
         parallel = parallel if parallel == parallel else 1.0
         row["parallel_chains"] = parallel
         row["overhead_x_floor"] = row["us_per_grad_median"] * parallel / floor if floor == floor else math.nan
+        row["divergent_runs"] = int((pd.to_numeric(ok["divergences"], errors="coerce") > 0).sum()) if len(ok) else 0
         row["warnings"] = quality_warnings(ok) if len(ok) else ""
         row["unstable"] = unstable_fields(ok, watched) if len(ok) else ""
         splits = ok["phase_split"].dropna().unique() if "phase_split" in ok else []

@@ -4,8 +4,9 @@ whether the runner-up really differs (samplerbench.uncertainty), and where the b
 lines of time against ESS needed cross.
 
 Only backends whose posterior agrees with the others, is not biased against the model's
-reference posterior (where there is one) and whose chains converged (median R-hat ≤ 1.01) can
-win; a faster backend that fails that is named as such, never as the winner.
+reference posterior (where there is one), that had no divergent transition in any run and whose
+chains converged (median R-hat ≤ 1.01) can win; a faster backend that fails that is named as
+such, never as the winner.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ def _eligible(summary: Summary, model, n, cache=None) -> tuple[list[str], dict[s
                                       f"{row['accuracy_worst']})")
         elif row["status"] == "disagrees":
             barred[row["sampler"]] = "its posterior disagrees with the other backends'"
+        elif row["divergent_runs"] > 0:
+            barred[row["sampler"]] = (f"it had divergent transitions in {row['divergent_runs']}/{row['ok']} runs "
+                                      f"(it could not explore part of the posterior, so its estimates may be biased)")
         elif row["rhat_max_median"] > RHAT_LIMIT:
             barred[row["sampler"]] = f"its chains did not converge (R-hat {row['rhat_max_median']:.3f})"
         elif row["sampler"] not in eligible:

@@ -19,6 +19,7 @@ from samplerbench.statistics import summarize
 from samplerbench.store import ResultStore
 from samplerbench.time_to_ess import time_to_ess_column
 from samplerbench.uncertainty import compare_runs
+from samplerbench.verdict import fastest_draws, fastest_to_ess
 
 REPO = Path(__file__).resolve().parent.parent
 COMPARE = [sys.executable, str(REPO / "scripts" / "compare.py")]
@@ -198,3 +199,17 @@ def test_compare_runs_on_known_numbers():
     # cannot reach p < 0.05 with three runs, so the verdict waits for more runs.
     three = compare_runs([1.0, 1.01, 1.02], [1.5, 1.51, 1.52])
     assert three.low > 1 and not three.differ and three.runs_needed and three.runs_needed >= 4
+
+
+def test_a_backend_with_divergent_transitions_cannot_win():
+    """The centred eight schools is a funnel: NumPyro's NUTS diverges on it at any setting. A run
+    with divergent transitions explored only part of the posterior, so however fast it was the
+    verdict must not name it (before, it could win when its R-hat happened to be ≤ 1.01)."""
+    record = tiny_run("numpyro", model="eight_schools_centered", tune=300, draws=500)
+    assert record["status"] == "ok", record.get("reason")
+    assert record["divergences"] > 0, "the funnel gave no divergence: the test shows nothing"
+    summary = summarize([record])
+    assert summary.table.at[0, "divergent_runs"] == 1
+    for sentence in (fastest_to_ess(summary, "eight_schools_centered", record["n"], "cold"),
+                     fastest_draws(summary, "eight_schools_centered", record["n"])):
+        assert "no backend qualifies" in sentence and "divergent transitions in 1/1 runs" in sentence, sentence

@@ -72,3 +72,4 @@ def test_quality_warnings_are_surfaced():
     frame = pd.DataFrame({"divergences": [0, 3], "rhat_max": [1.0, 1.02], "ess_bulk_min": [1000, 150]})
     text = statistics.quality_warnings(frame)
     assert "divergences in 1/2 runs" in text and "R-hat > 1.01 in 1/2" in text and "ESS < 400 in 1/2" in text
+
