@@ -286,28 +286,6 @@ def score(posterior: dict[str, dict], reference: dict) -> dict:
     }
 
 
-def score_pooled(runs: list[dict]) -> dict:
-    """``score`` of a backend's runs pooled (per parameter the mean of the run means and sds,
-    MCSE = √Σ MCSE² / runs): a bias too small to be certain in one run shows over several."""
-    per_param: dict[str, list[dict]] = {}
-    for scored in runs:
-        for name, entry in scored.items():
-            if entry.get("mcse_mean") is not None and entry.get("mcse_sd") is not None:
-                per_param.setdefault(name, []).append(entry)
-    if not per_param:
-        return {}
-    pooled, reference = {}, {}
-    for name, entries in per_param.items():
-        k = len(entries)
-        pooled[name] = {"mean": sum(e["mean"] for e in entries) / k, "sd": sum(e["sd"] for e in entries) / k,
-                        "mcse_mean": math.sqrt(sum(e["mcse_mean"] ** 2 for e in entries)) / k,
-                        "mcse_sd": math.sqrt(sum(e["mcse_sd"] ** 2 for e in entries)) / k}
-        e = entries[0]
-        reference[name] = {"mean": e["ref_mean"], "sd": e["ref_sd"], "mcse_mean": e["ref_mcse_mean"],
-                           "mcse_sd": e["ref_mcse_sd"]}
-    return score(pooled, {"parameters": reference})
-
-
 def score_run(spec, data: dict, posterior: dict[str, dict]) -> dict:
     """The record's accuracy fields, or ``{"accuracy": None, ...}`` with why when there is no reference."""
     import models

@@ -36,22 +36,45 @@ def quality_warnings(ok: pd.DataFrame) -> str:
     return "; ".join(found)
 
 
+def pool_estimates(per_run: list[dict[str, dict]], stats=("mean",)) -> dict[str, dict]:
+    """parameter -> {stat: mean over runs, mcse_<stat>: √Σ MCSE² / runs} for each of ``stats``,
+    pooling a backend's independent runs (one formula for agreement and accuracy). A run whose
+    entry lacks a stat or its MCSE is left out of that parameter's pool."""
+    entries: dict[str, list[dict]] = {}
+    for posterior in per_run:
+        for name, entry in (posterior or {}).items():
+            if all(entry.get(k) is not None for stat in stats for k in (stat, f"mcse_{stat}")):
+                entries.setdefault(name, []).append(entry)
+    pooled = {}
+    for name, found in entries.items():
+        k = len(found)
+        pooled[name] = {}
+        for stat in stats:
+            pooled[name][stat] = sum(e[stat] for e in found) / k
+            pooled[name][f"mcse_{stat}"] = math.sqrt(sum(e[f"mcse_{stat}"] ** 2 for e in found)) / k
+    return pooled
+
+
 def pooled_posteriors(ok: pd.DataFrame) -> dict[str, tuple[float, float]]:
     """parameter -> (mean over runs, its MCSE), pooling a backend's independent runs."""
-    per_param: dict[str, list[tuple[float, float]]] = {}
-    for posterior in ok["posterior"] if "posterior" in ok else []:
-        if not isinstance(posterior, dict):
-            continue
-        for name, stats in posterior.items():
-            if stats.get("mean") is not None and stats.get("mcse_mean") is not None:
-                per_param.setdefault(name, []).append((stats["mean"], stats["mcse_mean"]))
-    pooled = {}
-    for name, values in per_param.items():
-        k = len(values)
-        mean = sum(m for m, _ in values) / k
-        mcse = math.sqrt(sum(e * e for _, e in values)) / k
-        pooled[name] = (mean, mcse)
-    return pooled
+    posteriors = [p for p in ok["posterior"] if isinstance(p, dict)] if "posterior" in ok else []
+    return {name: (e["mean"], e["mcse_mean"]) for name, e in pool_estimates(posteriors).items()}
+
+
+def score_pooled(scored_runs: list[dict[str, dict]]) -> dict:
+    """The reference score (``reference.score``) of a backend's runs pooled, mean and sd alike:
+    a bias too small to be certain in one run shows over several. ``scored_runs`` are the runs'
+    ``accuracy_parameters``, which carry the reference's numbers beside the run's."""
+    from samplerbench.reference import score
+
+    pooled = pool_estimates(scored_runs, ("mean", "sd"))
+    reference = {}
+    for run in scored_runs:
+        for name, e in run.items():
+            if name in pooled and name not in reference:
+                reference[name] = {"mean": e["ref_mean"], "sd": e["ref_sd"], "mcse_mean": e["ref_mcse_mean"],
+                                   "mcse_sd": e["ref_mcse_sd"]}
+    return score(pooled, {"parameters": reference}) if pooled else {}
 
 
 def agreement(frame: pd.DataFrame, biased: set[tuple] = frozenset()) -> dict[tuple, dict[str, str]]:
@@ -95,7 +118,7 @@ def accuracy_summary(ok: pd.DataFrame) -> dict:
     are (a bias too small to be certain in one run shows over several), "accurate" otherwise,
     "" when no run had a reference. ``accuracy_worst`` names the worst parameter: of the pooled
     runs when there are several, else of the run."""
-    from samplerbench.reference import BIASED, score_pooled
+    from samplerbench.reference import BIASED
 
     scored = [r for _, r in ok.iterrows() if isinstance(r.get("accuracy"), str)]
     if not scored:

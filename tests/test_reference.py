@@ -11,7 +11,7 @@ import json
 import pytest
 
 import models
-from samplerbench import reference
+from samplerbench import reference, statistics
 from samplerbench.report import write_report
 from samplerbench.statistics import summarize
 from samplerbench.verdict import fastest_to_ess
@@ -111,4 +111,4 @@ def test_scoring_on_known_numbers():
     assert noisy["accuracy"] == "accurate"  # 0.3 sd off, but 1.5 MCSE: the run cannot tell
     # Pooled over 40 such runs the same error is certain.
     entry = {**noisy["accuracy_parameters"]["mu"]}
-    assert reference.score_pooled([{"mu": entry}] * 40)["accuracy"] == "biased"
+    assert statistics.score_pooled([{"mu": entry}] * 40)["accuracy"] == "biased"
