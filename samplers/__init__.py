@@ -18,6 +18,7 @@ REGISTRY: dict[str, str] = {
     "pymc-numpyro": "samplers.pymc_numpyro:PyMCNumPyroBackend",
     "pymc-blackjax": "samplers.pymc_blackjax:PyMCBlackJAXBackend",
     "numpyro": "samplers.numpyro:NumPyroBackend",
+    "blackjax": "samplers.blackjax_nuts:BlackJAXBackend",
     "nutpie": "samplers.nutpie:NutpieBackend",
 }
 

@@ -42,15 +42,16 @@ def _median_us_per_grad(samplers_: list[str], runs: int = 3) -> dict[str, float]
 
 
 def test_jax_rows_agree_on_cost_per_gradient(availability):
-    rows = [s for s in ("numpyro", "pymc-numpyro", "pymc-blackjax") if not availability[s]]
+    rows = [s for s in ("numpyro", "pymc-numpyro", "pymc-blackjax", "blackjax") if not availability[s]]
     if "numpyro" not in rows or "pymc-numpyro" not in rows:
         pytest.skip("needs numpyro and pymc-numpyro")
     cost = _median_us_per_grad(rows)
     ratio = cost["pymc-numpyro"] / cost["numpyro"]
     assert 1 / SAME_SAMPLER_FACTOR <= ratio <= SAME_SAMPLER_FACTOR, cost
-    if "pymc-blackjax" in cost:
-        ratio = cost["pymc-blackjax"] / cost["numpyro"]
-        assert 1 / SAME_FAMILY_FACTOR <= ratio <= SAME_FAMILY_FACTOR, cost
+    for other in ("pymc-blackjax", "blackjax"):  # BlackJAX's NUTS, through PyMC and directly
+        if other in cost:
+            ratio = cost[other] / cost["numpyro"]
+            assert 1 / SAME_FAMILY_FACTOR <= ratio <= SAME_FAMILY_FACTOR, cost
 
 
 def _stan_build_cache(sampler: str, shared_cache):

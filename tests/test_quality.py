@@ -73,3 +73,15 @@ def test_quality_warnings_are_surfaced():
     text = statistics.quality_warnings(frame)
     assert "divergences in 1/2 runs" in text and "R-hat > 1.01 in 1/2" in text and "ESS < 400 in 1/2" in text
 
+
+
+def test_blackjax_agrees_with_numpyro_on_the_same_model():
+    """The direct BlackJAX row samples the NumPyro model's own log density with another NUTS:
+    its posterior must agree with NumPyro's, parameter by parameter."""
+    records = [tiny_run(name, tune=300, draws=500) for name in ("numpyro", "blackjax")]
+    for record in records:
+        assert record["status"] == "ok", record.get("reason")
+    assert set(records[0]["posterior"]) == set(records[1]["posterior"])
+    table = _aggregate(records)
+    assert table.loc["blackjax", "disagreement"] == "" and table.loc["numpyro", "disagreement"] == ""
+    assert table.loc["blackjax", "status"] == "ok"
