@@ -35,7 +35,8 @@ COLUMN_MEANINGS = {
     "warmup_s / draws_s": "sampling_s split into its phases: in the proportion the library reports for them (CmdStan), else in proportion to the gradients of each phase (`split by` says which)",
     "draws ESS/s": "ess_bulk_min / draws_s: how fast the slowest parameter gains ESS once warmup is over (the slope of the break-even lines)",
     "peak MiB": "peak resident memory of the run's whole process tree (worker, chain processes, compilers), sampled every 0.1 s, never below the kernel's high-water mark of its largest process",
-    "warnings": f"runs with divergences, R-hat > {RHAT_LIMIT} or bulk ESS < {ESS_LIMIT}",
+    "warnings": (f"runs with divergences, R-hat > {RHAT_LIMIT} or bulk ESS < {ESS_LIMIT}; a backend with a divergence in any "
+                 f"run, or a median R-hat above {RHAT_LIMIT}, cannot win"),
     "agreement": f"posterior means agree with the other backends within {AGREEMENT_MCSE:g} combined MCSE",
     "accuracy": (f"each run scored against the model's reference posterior (long Stan runs, `references/`): a parameter is "
                  f"biased when its mean or sd is off by more than {ERROR_LIMIT:g} reference sd and by more than "
