@@ -17,6 +17,8 @@ from pathlib import Path
 
 MODELS_DIR = Path(__file__).resolve().parent
 REQUIRED_FILES = ("info.json", "model.stan", "pymc_model.py", "numpyro_model.py", "data.py")
+# The model's file in each language a backend can run (a backend declares its ``language``).
+LANGUAGE_FILES = {"stan": "model.stan", "pymc": "pymc_model.py", "numpyro": "numpyro_model.py"}
 
 
 class UnknownNameError(KeyError):
@@ -37,6 +39,11 @@ class ModelSpec:
     n_meaning: str  # a sentence: what --n means for this model ("number of observations", "nothing")
     data_seed: int
     info: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages this folder has the model in, by its files (LANGUAGE_FILES)."""
+        return tuple(lang for lang, filename in LANGUAGE_FILES.items() if (self.folder / filename).is_file())
 
     @property
     def stan_file(self) -> Path:

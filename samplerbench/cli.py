@@ -187,12 +187,14 @@ def print_list(python: str | None = None) -> int:
     availability = probe_availability(samplers.names(), python=python)
     print("models:")
     for name, spec in models.discover().items():
-        print(f"  {name:20s} parameters: {', '.join(spec.parameters)}; --n: {spec.n_meaning}")
+        print(f"  {name:20s} languages: {', '.join(spec.languages)}; parameters: {', '.join(spec.parameters)}; "
+              f"--n: {spec.n_meaning}")
     print(f"samplers (in the environment of {python}: install there with {python} -m pip install ...):"
           if python else "samplers:")
     for name in samplers.names():
         reason = availability.get(name)
-        print(f"  {name:15s} {'available' if not reason else 'NOT available: ' + reason}")
+        language = f"runs {samplers.get(name).language}"
+        print(f"  {name:15s} {language:13s} {'available' if not reason else 'NOT available: ' + reason}")
     return 0
 
 

@@ -56,8 +56,13 @@ def test_list_shows_availability_and_reasons():
     proc = subprocess.run([*COMPARE, "--list"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "linear_regression" in proc.stdout
-    listed = {line.split()[0] for line in proc.stdout.split("samplers:")[1].splitlines() if line.strip()}
-    assert listed == {"cmdstan", "pystan", "pymc", "pymc-numpyro", "pymc-blackjax", "numpyro", "blackjax", "nutpie"}
+    rows = {line.split()[0]: line for line in proc.stdout.split("samplers:")[1].splitlines() if line.strip()}
+    assert set(rows) == {"cmdstan", "pystan", "pymc", "pymc-numpyro", "pymc-blackjax", "numpyro", "blackjax", "nutpie"}
+    # Each backend says which language of a model it runs; each model, the languages it has.
+    languages = {name: line.split()[2] for name, line in rows.items()}
+    assert languages == {"cmdstan": "stan", "pystan": "stan", "pymc": "pymc", "pymc-numpyro": "pymc",
+                         "pymc-blackjax": "pymc", "numpyro": "numpyro", "blackjax": "numpyro", "nutpie": "pymc"}
+    assert "linear_regression    languages: stan, pymc, numpyro;" in proc.stdout
 
 
 def test_a_crashing_backend_is_recorded_and_the_others_still_run(tmp_path):
