@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MODELS_DIR = Path(__file__).resolve().parent
-REQUIRED_FILES = ("info.json", "model.stan", "pymc_model.py", "numpyro_model.py", "data.py")
 # The model's file in each language a backend can run (a backend declares its ``language``).
 LANGUAGE_FILES = {"stan": "model.stan", "pymc": "pymc_model.py", "numpyro": "numpyro_model.py"}
+REQUIRED_FILES = ("info.json", *LANGUAGE_FILES.values(), "data.py")
 
 
 class UnknownNameError(KeyError):
@@ -47,7 +47,7 @@ class ModelSpec:
 
     @property
     def stan_file(self) -> Path:
-        return self.folder / "model.stan"
+        return self.folder / LANGUAGE_FILES["stan"]
 
     def stan_code(self) -> str:
         return self.stan_file.read_text()
