@@ -22,7 +22,7 @@ def main(argv=None) -> int:
             "it to models/<MODEL>/references/n<N>.json: per parameter mean, sd, 5/50/95 % quantiles and their "
             f"Monte Carlo standard errors. Definition (posteriordb's, numbers stated): {d['chains']} chains × "
             f"({d['warmup']} warmup + {d['iterations_per_chain']} iterations thinned by {d['thin']}) = "
-            f"{d["kept_draws"]} kept draws, adapt_delta {d["target_accept"]}; every reported parameter needs R-hat < {d['rhat_below']}, "
+            f"{d['kept_draws']} kept draws, adapt_delta {d['target_accept']}; every reported parameter needs R-hat < {d['rhat_below']}, "
             f"bulk and tail ESS >= {d['min_ess_bulk_and_tail']}, and the run no divergence. A run that fails "
             "is not written, and the criterion that failed is printed (exit 1). Every timed run whose data "
             "match a reference's is scored against it (accurate / biased)."),

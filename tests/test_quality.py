@@ -74,7 +74,6 @@ def test_quality_warnings_are_surfaced():
     assert "divergences in 1/2 runs" in text and "R-hat > 1.01 in 1/2" in text and "ESS < 400 in 1/2" in text
 
 
-
 def test_blackjax_agrees_with_numpyro_on_the_same_model():
     """The direct BlackJAX row samples the NumPyro model's own log density with another NUTS:
     its posterior must agree with NumPyro's, parameter by parameter."""

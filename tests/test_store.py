@@ -229,8 +229,8 @@ def test_a_killed_sweep_resumes_without_repeating_finished_runs(finished_sweep, 
 
 
 # Enough planned runs that the sweep is still running when the signal comes: the check of the
-# second invocation in between took 20 s under load on CI-like machines, while 3 planned runs
-# of 10 s each had already finished (the sweep then exits 0 and the test read that as a bug).
+# second invocation in between took about 20 s on a fresh-clone `make test` here (the other
+# xdist worker loading the cores), while 3 planned runs of 10 s each had already finished (the sweep then exits 0 and the test read that as a bug).
 # The sweep is stopped after its first run, so more planned runs cost nothing.
 STOPPED_RUNS = 8
 
