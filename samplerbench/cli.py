@@ -400,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt  # `kill` and `timeout` stop the sweep as cleanly as Ctrl-C
 
     signal.signal(signal.SIGTERM, stop_on_sigterm)
+    # Python leaves SIGINT ignored when it started ignored (`cmd &`, nohup): Ctrl-C's signal,
+    # sent by `kill -INT`, must stop a background sweep as cleanly as a foreground one.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     interrupted, unfinished = False, {}
     try:
         if args.cluster:
