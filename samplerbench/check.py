@@ -1,12 +1,15 @@
 """Check a model folder before timing it: ``python scripts/check_model.py <name or folder>``.
 
-1. the folder has all five files and a valid ``info.json``;
-2. the three versions use the same parameter names;
+1. the folder has a model file (any of the three languages; the repo's own models all five
+   files), a valid ``info.json`` if any, files stanc and Python can read, the functions
+   samplerbench calls, and data that fit ``model.stan``;
+2. the versions it has use the same parameter names;
 3. their log densities differ only by a constant, and their gradients on the unconstrained
    space agree parameter by parameter (``samplerbench.logdensity``; a language that alone
-   differs is named, with the parameters whose partial derivatives differ);
-4. a tiny sampling run succeeds on every available backend, each in a fresh process, and the
-   backends' posterior means agree.
+   differs is named, with the parameters whose partial derivatives differ); with one
+   language there is nothing to compare, and the check says so;
+4. a tiny sampling run succeeds on every available backend of the model's languages, each in
+   a fresh process, and the backends' posterior means agree.
 Every problem is reported with what to fix.
 """
 
@@ -40,69 +43,77 @@ class CheckResult:
 
 
 def check_files(folder: Path) -> list[str]:
+    """The files a model folder needs: one language file (the repo's own models have all three
+    and a generator, which the cross-language checks and reference posteriors stand on), and a
+    valid info.json where there is one."""
     problems = []
     if not folder.is_dir():
-        return [f"{folder} is not a folder: make models/<name>/ holding {', '.join(models.REQUIRED_FILES)}"]
-    for name in models.REQUIRED_FILES:
-        if not (folder / name).exists():
-            problems.append(f"{folder.name}/{name} is missing: write {FILE_PURPOSE[name]}")
+        return [f"{folder} is not a folder: make a folder holding one or more of "
+                f"{', '.join(models.LANGUAGE_FILES.values())} (and its data: data.json, or data.py)"]
+    if not any((folder / f).exists() for f in models.LANGUAGE_FILES.values()):
+        problems.append(f"{folder} has no model file: write one or more of " + ", ".join(
+            f"{f} ({FILE_PURPOSE[f]})" for f in models.LANGUAGE_FILES.values()))
     info_file = folder / "info.json"
     if info_file.exists():
         try:
             info = json.loads(info_file.read_text())
         except json.JSONDecodeError as err:
             return problems + [f"{folder.name}/info.json is not valid JSON: {err}"]
-        if not isinstance(info.get("parameters"), list) or not info["parameters"]:
-            problems.append(f'{folder.name}/info.json needs "parameters": the list of parameters to report')
-        if not (info.get("n_meaning") or info.get("n_scales")):
+        if "parameters" in info and (not isinstance(info["parameters"], list) or not info["parameters"]):
+            problems.append(f'{folder.name}/info.json: "parameters" must list the parameters to report (or leave '
+                            "it out: every sampled parameter is reported)")
+        if (folder / "data.py").exists() and not (info.get("n_meaning") or info.get("n_scales")):
             problems.append(f'{folder.name}/info.json needs "n_meaning": a sentence saying what --n sets '
                             '(e.g. "number of observations"), or "nothing"')
+    elif (folder / "data.py").exists():
+        problems.append(f"{folder.name}/info.json is missing: a model with a data generator (data.py) needs one "
+                        f"saying what --n sets: {FILE_PURPOSE['info.json']}")
     return problems
 
 
 def parameter_names(spec, data) -> dict[str, dict[str, set[str]]]:
-    """Per language: the sampled parameters and every reportable name."""
-    import jax
-    import numpyro.handlers
-    import stan
+    """Per language the model has: the sampled parameters and every reportable name."""
+    names = {}
+    if "numpyro" in spec.languages:
+        import jax
+        import numpyro.handlers
 
-    jax.config.update("jax_enable_x64", True)
-    from numpyro.infer.util import constrain_fn, initialize_model
+        jax.config.update("jax_enable_x64", True)
+        from numpyro.infer.util import constrain_fn, initialize_model
 
-    # Traced at an initial point rather than by sampling the priors: an improper prior
-    # (ImproperUniform, a vector whose density is a factor) cannot be sampled.
-    model = spec.numpyro_model()
-    info = initialize_model(jax.random.PRNGKey(0), model, model_args=(data,))
-    point = constrain_fn(model, (data,), {}, info.param_info.z, return_deterministic=False)
-    trace = numpyro.handlers.trace(numpyro.handlers.substitute(numpyro.handlers.seed(model, 0), data=point)).get_trace(data)
-    numpyro_sampled = {n for n, s in trace.items() if s["type"] == "sample" and not s["is_observed"]}
-    numpyro_all = numpyro_sampled | {n for n, s in trace.items() if s["type"] == "deterministic"}
-
-    pm_model = spec.pymc_builder()(data)
-    pymc_sampled = {rv.name for rv in pm_model.free_RVs}
-    pymc_all = pymc_sampled | {d.name for d in pm_model.deterministics}
-
-    from samplers.base import stan_data
-    stan_all = set(stan.build(spec.stan_code(), data=stan_data(data), random_seed=1).param_names)
-    return {
-        "stan": {"all": stan_all},
-        "pymc": {"sampled": pymc_sampled, "all": pymc_all},
-        "numpyro": {"sampled": numpyro_sampled, "all": numpyro_all},
-    }
+        # Traced at an initial point rather than by sampling the priors: an improper prior
+        # (ImproperUniform, a vector whose density is a factor) cannot be sampled.
+        model = spec.numpyro_model()
+        info = initialize_model(jax.random.PRNGKey(0), model, model_args=(data,))
+        point = constrain_fn(model, (data,), {}, info.param_info.z, return_deterministic=False)
+        trace = numpyro.handlers.trace(numpyro.handlers.substitute(numpyro.handlers.seed(model, 0), data=point)).get_trace(data)
+        sampled = {n for n, s in trace.items() if s["type"] == "sample" and not s["is_observed"]}
+        names["numpyro"] = {"sampled": sampled, "all": sampled | {n for n, s in trace.items() if s["type"] == "deterministic"}}
+    if "pymc" in spec.languages:
+        pm_model = spec.pymc_builder()(data)
+        sampled = {rv.name for rv in pm_model.free_RVs}
+        names["pymc"] = {"sampled": sampled, "all": sampled | {d.name for d in pm_model.deterministics}}
+    if "stan" in spec.languages:
+        declared = spec.stan_info()  # stanc's own list: no compile needed
+        sampled = set(declared["parameters"])
+        names["stan"] = {"sampled": sampled, "all": sampled | set(declared["transformed parameters"])
+                         | set(declared["generated quantities"])}
+    return names
 
 
 def check_names(spec, names) -> list[str]:
     problems = []
-    if names["pymc"]["sampled"] != names["numpyro"]["sampled"]:
+    if "pymc" in names and "numpyro" in names and names["pymc"]["sampled"] != names["numpyro"]["sampled"]:
         problems.append(
             f"sampled parameters differ: PyMC has {sorted(names['pymc']['sampled'])}, NumPyro has "
             f"{sorted(names['numpyro']['sampled'])}: use the same names in every language")
-    missing_in_stan = names["numpyro"]["sampled"] - names["stan"]["all"]
+    python = next((lang for lang in ("numpyro", "pymc") if lang in names), None)
+    missing_in_stan = names[python]["sampled"] - names["stan"]["all"] if python and "stan" in names else set()
     if missing_in_stan:
         problems.append(f"Stan declares no parameter named {sorted(missing_in_stan)}: use the same "
                         "names as the PyMC and NumPyro versions")
     for param in spec.parameters:
-        for lang in ("stan", "pymc", "numpyro"):
+        for lang in names:
             if param not in names[lang]["all"]:
                 problems.append(f"reported parameter {param!r} (info.json) is missing in the {lang} "
                                 "version: declare it (as a parameter, transformed parameter or deterministic)")
@@ -111,17 +122,23 @@ def check_names(spec, names) -> list[str]:
 
 def check(name_or_folder: str, n: int = 50, sample: bool = True, samplers_to_run=None,
           log=print) -> CheckResult:
-    folder = Path(name_or_folder) if Path(name_or_folder, "info.json").exists() or "/" in name_or_folder \
+    folder = Path(name_or_folder) if models.is_model_folder(Path(name_or_folder)) or "/" in name_or_folder \
         else models.MODELS_DIR / name_or_folder
     result = CheckResult(model=folder.name)
     result.problems += check_files(folder)
     if result.problems:
         return result
-    result.passed.append("all five files are there and info.json is valid")
-    log(f"[{folder.name}] files ok")
-
-    spec = models.load_folder(folder)
-    data = spec.generate_data(n)
+    try:
+        spec = models.load_folder(folder)
+        result.problems += models.file_problems(spec)
+        data = spec.generate_data(n)
+    except models.ModelFileError as err:
+        result.problems.append(str(err))
+    if result.problems:
+        return result
+    languages = ", ".join(models.LANGUAGE_FILES[lang] for lang in spec.languages)
+    result.passed.append(f"the files are there ({languages}; data: {spec.data_description()}) and readable")
+    log(f"[{folder.name}] files ok: {languages}; data: {spec.data_description()}")
     try:
         names = parameter_names(spec, data)
     except Exception as err:  # noqa: BLE001 - a model that does not build is a finding
@@ -131,31 +148,38 @@ def check(name_or_folder: str, n: int = 50, sample: bool = True, samplers_to_run
     result.problems += name_problems
     if name_problems:
         return result
-    result.passed.append("parameter names match across Stan, PyMC and NumPyro")
-    log(f"[{folder.name}] parameter names ok")
+    if len(spec.languages) == 1:
+        result.passed.append(f"one language ({spec.languages[0]}): no other version to compare names, log "
+                             "densities or gradients with; the backends of that language are compared below")
+        log(f"[{folder.name}] one language: the cross-language checks have nothing to compare")
+    else:
+        result.passed.append(f"parameter names match across {', '.join(spec.languages)}")
+        log(f"[{folder.name}] parameter names ok")
 
-    from samplerbench import logdensity
+        from samplerbench import logdensity
 
-    for jacobian in (True, False):
-        comparison = logdensity.compare(spec, n=n, jacobian=jacobian)
-        (result.passed if comparison.agree else result.problems).append(comparison.explain())
-        log(f"[{folder.name}] {comparison.explain()}")
-    gradients = logdensity.compare_gradients(spec, n=n)
-    (result.passed if gradients.agree else result.problems).append(gradients.explain())
-    log(f"[{folder.name}] {gradients.explain()}")
+        for jacobian in (True, False):
+            comparison = logdensity.compare(spec, n=n, jacobian=jacobian, languages=spec.languages)
+            (result.passed if comparison.agree else result.problems).append(comparison.explain())
+            log(f"[{folder.name}] {comparison.explain()}")
+        gradients = logdensity.compare_gradients(spec, n=n, languages=spec.languages)
+        (result.passed if gradients.agree else result.problems).append(gradients.explain())
+        log(f"[{folder.name}] {gradients.explain()}")
     if result.problems or not sample:
         return result
 
-    result.problems += check_sampling(folder, n, samplers_to_run, result, log)
+    result.problems += check_sampling(spec, n, samplers_to_run, result, log)
     return result
 
 
-def check_sampling(folder: Path, n: int, samplers_to_run, result: CheckResult, log) -> list[str]:
+def check_sampling(spec, n: int, samplers_to_run, result: CheckResult, log) -> list[str]:
+    """A tiny run on every available backend of the model's languages; their posteriors must agree."""
     import samplers
     from samplerbench.orchestrator import SweepConfig, measure_one, probe_availability
     from samplerbench.statistics import summarize
 
-    names = samplers_to_run or samplers.names()
+    folder = spec.folder
+    names = [name for name in samplers_to_run or samplers.names() if samplers.get(name).language in spec.languages]
     availability = probe_availability(names)
     cfg = SweepConfig(models=[str(folder)], samplers=names, ns=[n], runs=1, chains=2, tune=200, draws=200,
                       timeout_s=600)

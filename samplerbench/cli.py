@@ -13,7 +13,7 @@ from pathlib import Path
 import models
 import samplers
 from samplerbench import cluster, environment, markdown, records as record_files, report
-from samplerbench.fields import FLOOR, record_kind
+from samplerbench.fields import FLOOR, UNMEASURED, record_kind
 from samplerbench.orchestrator import (
     BOTH, CACHE_MODES, RecordSink, SweepConfig, measure_sweep, plan, probe_availability, sweep_header,
 )
@@ -95,8 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samplers", nargs="+", default=None, metavar="NAME",
                    help=f"backends to run, or 'all' (default). Valid: {', '.join(samplers.names())}")
     p.add_argument("--models", nargs="+", default=None, metavar="NAME",
-                   help="models to run, or 'all'. Valid: " + ", ".join(models.names())
-                   + " (default linear_regression)")
+                   help="models to run, or 'all': names of models/ (" + ", ".join(models.names())
+                   + "), paths of model folders (anywhere; one or more of model.stan, pymc_model.py, "
+                   "numpyro_model.py, with data.json, a CSV named in info.json, or data.py), or one model "
+                   "file (a .stan file, or a .py file with a PyMC build(data) or a NumPyro model(data)) with "
+                   "--data. Each backend runs the models written in its language; for the others its row "
+                   "says 'not applicable' (default linear_regression)")
+    p.add_argument("--data", type=Path, default=None, metavar="JSON",
+                   help="the data of a model given as one file (--models path/to/model.stan --data "
+                   "path/to/data.json), in Stan's JSON data format (what cmdstanpy writes); the model file "
+                   "and its data are copied into a folder under the --db folder's models/")
     p.add_argument("--chains", type=positive_int, default=None, help="chains per run (default 4)")
     p.add_argument("--tune", type=positive_int, default=None,
                    help="warmup (tuning) iterations per chain (default 1000)")
@@ -168,18 +176,61 @@ def _resolve(requested: list[str], valid: list[str], kind: str, parser) -> list[
             name = name.strip()
             if not name:
                 continue
-            if kind == "model" and name not in valid and Path(name, "info.json").exists():
-                try:
-                    models.load_folder(Path(name))  # a broken info.json is refused before measuring
-                except (ValueError, KeyError) as err:
-                    parser.error(f"model folder {name}: {err}")
-                valid = [*valid, name]  # a model folder given by path
             if name not in valid:
                 parser.error(f"unknown {kind} {name!r}; valid {kind}s: {', '.join(valid)} (or 'all')")
             if name not in chosen:
                 chosen.append(name)
     if not chosen:
         parser.error(f"no {kind} given; valid {kind}s: {', '.join(valid)} (or 'all')")
+    return chosen
+
+
+def _resolve_models(requested: list[str], data: Path | None, staging: Path, parser) -> list[str]:
+    """Model names, model folders and single model files (with --data), as the workers will
+    find them: names of models/, absolute folder paths. A model file is copied with its data into
+    a folder of its own under ``staging``. A model given by path has its files checked here,
+    before anything is measured (stanc's errors, missing functions, data that do not fit)."""
+    valid = models.names()
+    if requested == ["all"]:
+        if data:
+            parser.error("--data goes with one model file (--models path/to/model.stan --data data.json), not 'all'")
+        return valid
+    items = [name.strip() for item in requested for name in item.split(",") if name.strip()]
+    if not items:
+        parser.error(f"no model given; valid models: {', '.join(valid)} (or 'all', or a path)")
+    files = [name for name in items if name not in valid and Path(name).is_file()]
+    if data and len(files) != 1:
+        parser.error(f"--data {data}: give exactly one model file with it (--models path/to/model.stan --data "
+                     f"{data}); a model folder keeps its data in it (data.json, a CSV or data.py)")
+    chosen = []
+    for name in items:
+        if name in valid:
+            if name not in chosen:
+                chosen.append(name)
+            continue
+        path, originals = Path(name), {}
+        try:
+            if path.is_file():
+                path = models.stage_file(path, data, staging)
+                print(f"model file {name}{f' with --data {data}' if data else ''}: copied into {path} "
+                      "(the runs read that folder)", flush=True)
+                # Problems name the user's files, not the copies.
+                originals = {str(path / copy): original for copy, original in
+                             models.load_folder(path).copied_from().items() if copy in os.listdir(path)}
+            elif not models.is_model_folder(path):
+                parser.error(f"unknown model {name!r}; valid models: {', '.join(valid)} (or 'all'), or the path of "
+                             f"a model folder (one with {', '.join(models.LANGUAGE_FILES.values())}) or of a model file")
+            spec = models.load_folder(path)
+            problems = models.file_problems(spec)
+        except models.ModelFileError as err:
+            problems = [str(err)]
+        for copy, original in originals.items():
+            problems = [problem.replace(copy, original) for problem in problems]
+        if problems:
+            parser.error(f"model {name}: fix these before timing it:\n  - " + "\n  - ".join(problems))
+        folder = str(spec.folder)
+        if folder not in chosen:
+            chosen.append(folder)
     return chosen
 
 
@@ -215,7 +266,8 @@ def _config_from_args(args, parser) -> SweepConfig:
     values = {field: getattr(args, flag) if getattr(args, flag) is not None else default
               for flag, (field, default) in CONFIG_FLAGS.items()}
     values["samplers"] = _resolve(values["samplers"], samplers.names(), "sampler", parser)
-    values["models"] = _resolve(values["models"], models.names(), "model", parser)
+    values["models"] = _resolve_models(values["models"], getattr(args, "data", None),
+                                       Path(getattr(args, "db", DEFAULT_DB)).parent / "models", parser)
     if values["python"] is not None:
         values["python"] = worker_interpreter(values["python"], parser)
     return SweepConfig(**values)
@@ -387,10 +439,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{info['sampler']} {label}{where} ...", flush=True)
         elif kind == "record":
             rec = info["record"]
-            if rec["status"] == "skipped" and rec["run"] != 1:
+            if rec["status"] in UNMEASURED and rec["run"] != 1:
                 return  # one line per skipped backend is enough
             # A skipped measurement has no "start" line: number it here, so the count runs on.
-            prefix = (f"[{info['done'] + 1:>3}/{info['total']}] {elapsed:6.0f}s  " if rec["status"] == "skipped"
+            prefix = (f"[{info['done'] + 1:>3}/{info['total']}] {elapsed:6.0f}s  " if rec["status"] in UNMEASURED
                       else " " * 10)
             # On a cluster, cells finish interleaved: each line names its cell.
             label = f"{rec['model']} n={rec['n']} {rec['sampler']}" if rec.get("host") else rec["sampler"]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from samplerbench import environment
 from samplerbench.environment import machine_label
-from samplerbench.fields import FLOOR
+from samplerbench.fields import FLOOR, UNMEASURED
 from samplerbench.orchestrator import (
     PlannedRun, SweepConfig, measure_tasks, probe_availability, unmeasured_record,
 )
@@ -390,7 +390,7 @@ def estimate_plan(todo: list[PlannedRun], stored: list[dict], workers: int) -> t
 
     times: dict[tuple, list[float]] = {}
     for r in stored:
-        if r.get("status") == "ok" and r.get("process_s") is not None or r.get("status") == "skipped":
+        if r.get("status") == "ok" and r.get("process_s") is not None or r.get("status") in UNMEASURED:
             kind = r.get("kind") or "run"
             key = (kind, r["model"], int(r["n"]), r["sampler"], "" if kind == FLOOR else r.get("cache") or "cold")
             times.setdefault(key, []).append(float(r.get("process_s") or 0.0))

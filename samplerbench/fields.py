@@ -12,6 +12,12 @@ KEYS = ["model", "n", "cache", "sampler"]
 # the peak memory of the run's process tree (memory.py). Time-to-ESS columns are named per target.
 RUN_DERIVED = ("warmup_s", "draws_s", "fixed_s", "draws_ess_per_s", "peak_rss_mib")
 
+# The status of a (model, backend) whose language the model is not written in: planned, never
+# run, neither skipped (the backend could run here) nor failed.
+NOT_APPLICABLE = "not applicable"
+# Statuses that say a backend was not measured at all (no ok run is missing by accident).
+UNMEASURED = ("skipped", NOT_APPLICABLE)
+
 # The gradient floor's one spelling: its sampler name in tables and its record kind.
 FLOOR = "gradient-floor"
 

@@ -97,8 +97,11 @@ STAN_NOT_TIMED = ("no direct in-process call here: PyStan's log_prob/grad_log_pr
 def measure(model, data: dict, seed: int = 0) -> dict:
     """Every language's floor, each or the reason it is missing; the fastest is the floor."""
     floors: dict[str, dict] = {}
-    for language, timer in (("jax", lambda: jax_floor(model, data, seed)),
-                            ("pytensor", lambda: pytensor_floor(model, data))):
+    for language, timer, version in (("jax", lambda: jax_floor(model, data, seed), "numpyro"),
+                                     ("pytensor", lambda: pytensor_floor(model, data), "pymc")):
+        if version not in model.languages:
+            floors[language] = {"us_per_grad": None, "reason": f"the model has no {version} version"}
+            continue
         try:
             floors[language] = timer()
         except Exception as err:  # noqa: BLE001 - one language failing leaves the others

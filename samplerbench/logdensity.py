@@ -27,6 +27,15 @@ def _float64_jax():
 
 
 def constrained_points(spec, data: dict, count: int = 6, seed: int = 0) -> list[dict[str, np.ndarray]]:
+    """``count`` points of the parameter space (constrained values by name): NumPyro's random
+    initial points, or PyMC's jittered initial points for a model without a NumPyro version."""
+    if "numpyro" not in spec.languages:
+        from pymc.initial_point import make_initial_point_fn
+
+        pm_model = spec.pymc_builder()(data)
+        point_fn = make_initial_point_fn(model=pm_model, jitter_rvs=set(pm_model.free_RVs), return_transformed=False)
+        return [{name: np.asarray(value, dtype=float) for name, value in point_fn(seed + i).items()}
+                for i in range(count)]
     jax = _float64_jax()
     from numpyro.infer.util import constrain_fn, initialize_model
 

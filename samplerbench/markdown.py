@@ -7,11 +7,11 @@ import math
 import pandas as pd
 
 from samplerbench.environment import differences, record_machine
-from samplerbench.fields import FLOOR, record_kind
+from samplerbench.fields import FLOOR, NOT_APPLICABLE, record_kind
 from samplerbench.reference import ERROR_LIMIT, Z_LIMIT
 from samplerbench.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
 from samplerbench.tables import (
-    SCALING_METRICS, answer_table, headline_table, posterior_rows, posterior_table, quality_table, scaling_table,
+    SCALING_METRICS, answer_table, headline_table, language_of, posterior_rows, posterior_table, quality_table, scaling_table,
     spread_table, time_to_ess_table,
 )
 from samplerbench.uncertainty import UNSTABLE_RELATIVE_SD
@@ -149,6 +149,16 @@ def machines_per_model(records: list[dict]) -> dict[str, set[str]]:
     return found
 
 
+def data_lines(records: list[dict], model: str) -> list[str]:
+    """Where the model's data came from and, when --n does not change them, that it does not
+    (from the records: a report rebuilt elsewhere still says it)."""
+    for r in records:
+        if r.get("model") == model and r.get("status") == "ok" and r.get("data_from"):
+            applies = "" if r.get("n_applies", True) else f" `--n` does not change them ({r.get('n_meaning')})."
+            return [f"Data of {model}: {r['data_from']}.{applies}", ""]
+    return []
+
+
 def answer_block(summary: Summary, model: str, n, figures: dict[str, str]) -> list[str]:
     """The section that opens a model at one n: the verdict in words, the break-even plot and
     where the lines cross."""
@@ -231,6 +241,7 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
     shown = set()
     for (model, n, cache), part in table.groupby(["model", "n", "cache"], sort=False):
         if (model, n) not in shown:
+            lines += data_lines(records, model)
             lines += answer_block(summary, model, n, plots.get((model, n), {}))
             lines += posterior_block(summary, model, n)
             shown.add((model, n))
@@ -275,7 +286,11 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
                       f"{UNSTABLE_RELATIVE_SD:.0%} of the mean; the median is a rough guide only, and more runs "
                       "(`--runs`) or a quieter machine would tighten it): "
                       + "; ".join(f"**{r['sampler']}** ({r['unstable']})" for _, r in unstable.iterrows()) + ".", ""]
-        problems = part[part["status"] != "ok"]
+        elsewhere = part[part["status"] == NOT_APPLICABLE]
+        if not elsewhere.empty:
+            lines += [f"Not applicable: {', '.join(f'**{s}** ({language_of(s)})' for s in elsewhere['sampler'])}: "
+                      f"{model} is not written in their language.", ""]
+        problems = part[~part["status"].isin(["ok", NOT_APPLICABLE])]
         if not problems.empty:
             lines.append("Not measured, or not to be trusted:")
             lines.append("")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from samplerbench.environment import REPO_ROOT, with_checkout_on_path
-from samplerbench.fields import FLOOR, TIMING_FIELDS
+from samplerbench.fields import FLOOR, NOT_APPLICABLE, TIMING_FIELDS
 from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS
 from samplerbench.memory import TreeMemoryWatch, max_rss_mib
 from samplers.base import RunSettings  # a plain dataclass: no sampling library is imported
@@ -146,7 +146,7 @@ def _read_worker_record(path: Path) -> dict:
         record = json.loads(path.read_text())
     except (OSError, ValueError) as err:
         return {"status": "failed", "reason": f"the worker's record {path.name} is unreadable: {err}"}
-    if not isinstance(record, dict) or record.get("status") not in ("ok", "failed", "skipped"):
+    if not isinstance(record, dict) or record.get("status") not in ("ok", "failed", "skipped"):  # not NOT_APPLICABLE: the parent decides that
         return {"status": "failed", "reason": f"the worker's record {path.name} has no valid status"}
     return record
 
@@ -302,6 +302,22 @@ def unmeasured_record(task: PlannedRun, status: str, reason: str) -> dict:
                 kind=task.kind, status=status, reason=reason, **{name: None for name in TIMING_FIELDS})
 
 
+def not_applicable_reason(model: str, sampler: str) -> str | None:
+    """Why ``sampler`` has nothing to run for ``model`` (the model is not written in its
+    language; for the floor, in neither PyMC nor NumPyro), or None."""
+    import models
+    import samplers
+
+    spec = models.get(model)
+    needs = [samplers.get(name).language for name in (FLOOR_NEEDS if sampler == FLOOR else (sampler,))]
+    if set(needs) & set(spec.languages):
+        return None
+    files = " or ".join(models.LANGUAGE_FILES[lang] for lang in dict.fromkeys(needs))
+    written = ", ".join(models.LANGUAGE_FILES[lang] for lang in spec.languages)
+    what = "the gradient floor times the PyMC or NumPyro version" if sampler == FLOOR else f"{sampler} runs {needs[0]} models"
+    return f"{what}, and {spec.name} has no {files} (it is written as {written})"
+
+
 def measure_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, str | None],
                   log_dir: Path | None = None, on_event: Callable[[str, dict], None] = lambda kind, info: None,
                   done: set[tuple] | frozenset = frozenset()) -> list[dict]:
@@ -320,10 +336,19 @@ def measure_tasks(todo: list[PlannedRun], cfg: SweepConfig, sink, availability: 
     scratch = root / "work"
     scratch.mkdir()
     primed: set[tuple] = set()
+    applicable: dict[tuple, str | None] = {}
     try:
         for index, task in enumerate(todo):
             progress = {"model": task.model, "sampler": task.sampler, "n": task.n, "run": task.run,
                         "cache": task.cache, "done": index, "total": len(todo)}
+            pair = (task.model, task.sampler)
+            if pair not in applicable:
+                applicable[pair] = not_applicable_reason(*pair)
+            if applicable[pair]:
+                record = unmeasured_record(task, NOT_APPLICABLE, applicable[pair])
+                sink.write(record)
+                on_event("record", {**progress, "record": record})
+                continue
             needs = FLOOR_NEEDS if task.kind == FLOOR else (task.sampler,)
             reasons = [availability.get(name) for name in needs]
             if all(reasons):

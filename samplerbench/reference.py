@@ -192,9 +192,13 @@ def compute(spec, n: int, log=print, cores: int | None = None) -> Outcome:
     from samplerbench.environment import library_versions
 
     cores = cores or os.cpu_count() or 1
+    source = source_program(spec)
+    if not source.stan_file.is_file():
+        raise ReferenceRefused(f"{spec.name}: a reference posterior is computed by long Stan chains, and this model "
+                               f"has no Stan version ({source.stan_file} is missing); write model.stan beside "
+                               f"{', '.join(models.LANGUAGE_FILES[lang] for lang in spec.languages)}")
     data = spec.generate_data(n)
     digest = models.data_sha256(data)
-    source = source_program(spec)
     if source.data_from is not spec and models.data_sha256(source.data_from.generate_data(n)) != digest:
         raise ReferenceRefused(f"{spec.name} takes its reference from {source.name} (info.json "
                                f"\"reference_from\"), but their data at n = {n} differ: the twin must read the same data")
@@ -204,7 +208,7 @@ def compute(spec, n: int, log=print, cores: int | None = None) -> Outcome:
     idata, kwargs = (_run_cmdstan if backend == "cmdstan" else _run_pystan)(source, data, cores)
     stats = idata["sample_stats"].to_dataset()
     divergences = int(stats["diverging"].sum()) if "diverging" in stats else 0
-    parameters = summarize(idata, spec.parameters)
+    parameters = summarize(idata, spec.reported_parameters("stan", data)[0])
     reference = {
         "model": spec.name,
         "n": n,

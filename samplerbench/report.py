@@ -25,7 +25,11 @@ def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[
     from samplerbench import plots as plotting
     from samplerbench.verdict import break_even_lines
 
+    from samplerbench.fields import NOT_APPLICABLE
+
     table = summary.table
+    if "status" in table:  # a backend of another language has no bar to draw, not even an empty one
+        table = table[table["status"] != NOT_APPLICABLE]
     made: dict[tuple, dict[str, str]] = {}
     for (model, n), _ in table.groupby(["model", "n"], sort=False) if not table.empty else []:
         ess, lines = break_even_lines(summary, model, n)

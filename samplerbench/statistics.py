@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from samplerbench.fields import KEYS, QUALITY, RUN_DERIVED, TIMING_FIELDS
+from samplerbench.fields import KEYS, QUALITY, RUN_DERIVED, TIMING_FIELDS, UNMEASURED
 from samplerbench.records import gradient_floors, records_frame
 from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, headline_target, time_to_ess_column
 from samplerbench.uncertainty import is_unstable, relative_sd
@@ -216,8 +216,8 @@ def _status(group: pd.DataFrame) -> str:
     statuses = set(group["status"])
     if statuses == {"ok"}:
         return "ok"
-    if statuses == {"skipped"}:
-        return "skipped"
+    if len(statuses) == 1 and statuses <= set(UNMEASURED):
+        return next(iter(statuses))
     if "ok" in statuses:
         return "partly failed"
     return "failed"

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from samplerbench.fields import TIMING_FIELDS
+from samplerbench.fields import TIMING_FIELDS, UNMEASURED
 from samplerbench.statistics import loglog_slope
 from samplerbench.time_to_ess import time_to_ess_column
 
@@ -28,7 +28,8 @@ def headline_table(table: pd.DataFrame) -> pd.DataFrame:
     """Like the reference table: minimum over runs, median beside it."""
     out = pd.DataFrame({
         "backend": table["sampler"],
-        "status": [f"{s} ({ok}/{runs})" if s != "skipped" else "skipped" for s, ok, runs in zip(table["status"], table["ok"], table["runs"])],
+        "language": [language_of(s) for s in table["sampler"]],
+        "status": [f"{s} ({ok}/{runs})" if s not in UNMEASURED else s for s, ok, runs in zip(table["status"], table["ok"], table["runs"])],
         "sampling s (min / median)": [_min_median(r, "sampling_s") for _, r in table.iterrows()],
         "end-to-end s (min / median)": [_min_median(r, "end_to_end_s") for _, r in table.iterrows()],
         "compile s (min / median)": [_min_median(r, "compile_s") for _, r in table.iterrows()],
@@ -43,6 +44,13 @@ def headline_table(table: pd.DataFrame) -> pd.DataFrame:
         "peak MiB (median)": [fmt(v, 0) for v in _column(table, "peak_rss_mib_median")],
     })
     return out
+
+
+def language_of(sampler: str) -> str:
+    """The language a backend runs (its class says), "–" for a name this checkout lacks."""
+    import samplers
+
+    return samplers.get(sampler).language if sampler in samplers.REGISTRY else "–"
 
 
 def _column(table: pd.DataFrame, name: str) -> pd.Series:
@@ -98,7 +106,7 @@ def quality_table(table: pd.DataFrame) -> pd.DataFrame:
         "× floor": [fmt(v, 2) if v == v and v < 1 else fmt(v, 1) for v in table["overhead_x_floor"]],
         "ESS / 1k grad": [fmt(v, 1) for v in table["ess_per_1k_grad_median"]],
         "warnings": [w or "–" for w in table["warnings"]],
-        "agreement": ["–" if s == "skipped" or ok == 0 else ("DISAGREES " + d if d else "agrees")
+        "agreement": ["–" if s in UNMEASURED or ok == 0 else ("DISAGREES " + d if d else "agrees")
                       for s, ok, d in zip(table["status"], table["ok"], table["disagreement"])],
         "accuracy (vs reference)": [_accuracy_cell(a, w) for a, w in zip(_column(table, "accuracy"), _column(table, "accuracy_worst"))],
     })

@@ -84,6 +84,7 @@ def measure(config: dict, record: dict) -> None:
     record["versions"] = _versions(backend.distributions)
     record["python"] = sys.version.split()[0]  # the worker's (`--python` may name another interpreter)
     record["model_sha256"] = spec.files_sha256()
+    record.update(data_from=spec.data_description(), n_applies=spec.n_applies, n_meaning=spec.n_meaning)
 
     reason = backend.unavailable_reason()
     if reason:
@@ -121,7 +122,12 @@ def measure(config: dict, record: dict) -> None:
     from samplerbench.diagnostics import quality
 
     diag_start = time.perf_counter()
-    record.update(quality(output.idata, spec.parameters, record["sampling_s"],
+    # info.json's parameters, or (a model without them) every sampled one of this language's version.
+    parameters, left_out = spec.reported_parameters(backend.language, data)
+    record["language"] = backend.language
+    if left_out:
+        record["notes"] = [*record["notes"], left_out]
+    record.update(quality(output.idata, parameters, record["sampling_s"],
                           output.warmup_grad_evals, output.warmup_iterations))
     # Scored against the model's reference posterior for exactly this data, where one exists.
     from samplerbench.reference import score_run

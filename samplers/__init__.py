@@ -20,6 +20,7 @@ REGISTRY: dict[str, str] = {
     "numpyro": "samplers.numpyro:NumPyroBackend",
     "blackjax": "samplers.blackjax_nuts:BlackJAXBackend",
     "nutpie": "samplers.nutpie:NutpieBackend",
+    "nutpie-stan": "samplers.nutpie_stan:NutpieStanBackend",
 }
 
 

@@ -6,6 +6,38 @@ from samplers._pymc_common import PYMC_IMPORTS
 from samplers.base import Backend, SamplerOutput, described_calls
 
 
+def sample(compiled, compile_call: tuple[str, object, dict], settings, clock, notes=()) -> SamplerOutput:
+    """nutpie's own sampling call on a compiled model (PyMC's or Stan's), timed the same way
+    for both: building its InferenceData is output, not sampling."""
+    import sys
+
+    import nutpie
+
+    nutpie_sample = sys.modules["nutpie.sample"]  # the module (nutpie.sample is the function)
+    sample_kwargs = dict(
+        draws=settings.draws,
+        tune=settings.tune,
+        chains=settings.chains,
+        cores=settings.parallel_chains,
+        seed=settings.seed,
+        target_accept=settings.target_accept,
+        maxdepth=settings.max_treedepth,
+        progress_bar=False,
+        save_warmup=True,  # nutpie's default; its warmup stats give the warmup gradients
+    )
+    # Building nutpie's InferenceData (_extract) is output building, not sampling: the
+    # same rule as for every other backend.
+    with clock.sampling(), clock.excluded_calls(nutpie_sample._BackgroundSampler, "_extract"):
+        idata = nutpie.sample(compiled, **sample_kwargs)
+    name, function, kwargs = compile_call
+    return SamplerOutput(
+        idata=idata,
+        **described_calls({name: (function, kwargs), "nutpie.sample": (nutpie.sample, sample_kwargs)}),
+        chain_method=f"{settings.parallel_chains} threads",
+        notes=[*notes, "nutpie building its InferenceData (_BackgroundSampler._extract) is left out of sampling_s"],
+    )
+
+
 class NutpieBackend(Backend):
     name = "nutpie"
     language = "pymc"
@@ -16,37 +48,10 @@ class NutpieBackend(Backend):
     import_modules = (*PYMC_IMPORTS, "nutpie.sample", "nutpie.compile_pymc")
 
     def run(self, model, data, settings, clock):
-        import sys
-
         import nutpie
-
-        nutpie_sample = sys.modules["nutpie.sample"]  # the module (nutpie.sample is the function)
 
         pm_model = model.pymc_builder()(data)
         compile_kwargs = dict(backend="numba")
         with clock.compiling():
             compiled = nutpie.compile_pymc_model(pm_model, **compile_kwargs)
-        sample_kwargs = dict(
-            draws=settings.draws,
-            tune=settings.tune,
-            chains=settings.chains,
-            cores=settings.parallel_chains,
-            seed=settings.seed,
-            target_accept=settings.target_accept,
-            maxdepth=settings.max_treedepth,
-            progress_bar=False,
-            save_warmup=True,  # nutpie's default; its warmup stats give the warmup gradients
-        )
-        # Building nutpie's InferenceData (_extract) is output building, not sampling: the
-        # same rule as for every other backend.
-        with clock.sampling(), clock.excluded_calls(nutpie_sample._BackgroundSampler, "_extract"):
-            idata = nutpie.sample(compiled, **sample_kwargs)
-        return SamplerOutput(
-            idata=idata,
-            **described_calls({
-                "nutpie.compile_pymc_model": (nutpie.compile_pymc_model, compile_kwargs),
-                "nutpie.sample": (nutpie.sample, sample_kwargs),
-            }),
-            chain_method=f"{settings.parallel_chains} threads",
-            notes=["nutpie building its InferenceData (_BackgroundSampler._extract) is left out of sampling_s"],
-        )
+        return sample(compiled, ("nutpie.compile_pymc_model", nutpie.compile_pymc_model, compile_kwargs), settings, clock)

@@ -48,7 +48,7 @@ def test_help_explains_every_flag(capsys):
     text = capsys.readouterr().out
     for flag in ("--n", "--runs", "--samplers", "--models", "--chains", "--tune", "--draws",
                  "--target-accept", "--max-treedepth", "--cache", "--timeout", "--out", "--db", "--resume",
-                 "--name", "--json", "--gradient-floor", "--list", "--from-records", "--ess-targets"):
+                 "--name", "--json", "--gradient-floor", "--list", "--from-records", "--ess-targets", "--data"):
         assert flag in text
 
 
@@ -57,11 +57,13 @@ def test_list_shows_availability_and_reasons():
     assert proc.returncode == 0, proc.stderr
     assert "linear_regression" in proc.stdout
     rows = {line.split()[0]: line for line in proc.stdout.split("samplers:")[1].splitlines() if line.strip()}
-    assert set(rows) == {"cmdstan", "pystan", "pymc", "pymc-numpyro", "pymc-blackjax", "numpyro", "blackjax", "nutpie"}
+    assert set(rows) == {"cmdstan", "pystan", "pymc", "pymc-numpyro", "pymc-blackjax", "numpyro", "blackjax", "nutpie",
+                         "nutpie-stan"}
     # Each backend says which language of a model it runs; each model, the languages it has.
     languages = {name: line.split()[2] for name, line in rows.items()}
     assert languages == {"cmdstan": "stan", "pystan": "stan", "pymc": "pymc", "pymc-numpyro": "pymc",
-                         "pymc-blackjax": "pymc", "numpyro": "numpyro", "blackjax": "numpyro", "nutpie": "pymc"}
+                         "pymc-blackjax": "pymc", "numpyro": "numpyro", "blackjax": "numpyro", "nutpie": "pymc",
+                         "nutpie-stan": "stan"}
     assert "linear_regression    languages: stan, pymc, numpyro;" in proc.stdout
 
 
