@@ -46,12 +46,29 @@ def test_models_are_discovered_from_the_folder():
 
 
 @STAN_BUILDS
-def test_check_rejects_a_folder_without_the_numpyro_version(tmp_path):
-    folder = model_variant(tmp_path)
+def test_check_compares_the_two_languages_a_folder_without_numpyro_has(tmp_path):
+    """Without a NumPyro version the points come from PyMC; Stan and PyMC are still compared,
+    and a prior changed in one of them is still caught and named."""
+    folder = model_variant(tmp_path / "same")
     (folder / "numpyro_model.py").unlink()
     result = check(str(folder), sample=False, log=lambda *_: None)
+    assert result.ok, result.problems
+    assert "parameter names match across stan, pymc" in result.passed
+    assert "log densities with the log-Jacobian differ by a constant in every pair" in result.passed
+    changed = model_variant(tmp_path / "changed", "pymc_model.py", "beta=10.0", "beta=1.0")
+    (changed / "numpyro_model.py").unlink()
+    result = check(str(changed), sample=False, log=lambda *_: None)
     assert not result.ok
-    assert any("numpyro_model.py is missing" in p and "model(data)" in p for p in result.problems)
+    assert any("do not differ by a constant" in p and "pymc - stan" in p for p in result.problems), result.problems
+
+
+def test_check_rejects_a_folder_without_any_model_file(tmp_path):
+    folder = tmp_path / "empty_model"
+    folder.mkdir()
+    (folder / "info.json").write_text("{}")
+    result = check(str(folder), sample=False, log=lambda *_: None)
+    assert not result.ok
+    assert any("has no model file" in p and "pymc_model.py" in p for p in result.problems), result.problems
 
 
 @STAN_BUILDS
