@@ -120,16 +120,22 @@ class ModelSpec:
             return list(self.stan_info()["parameters"])
         if language == "pymc":
             return [rv.name for rv in self.pymc_builder()(data).free_RVs]
+        return [name for name, site in self.numpyro_trace(data).items()
+                if site["type"] == "sample" and not site["is_observed"]]
+
+    def numpyro_trace(self, data: dict) -> dict:
+        """The NumPyro model's sites, traced at an initial point rather than by sampling the
+        priors (an improper prior, ImproperUniform or a factor, cannot be sampled)."""
         import jax
         import numpyro.handlers
-        from numpyro.infer.util import initialize_model
+        from numpyro.infer.util import constrain_fn, initialize_model
 
-        # Traced at an initial point, not by sampling the priors (an improper prior cannot be sampled).
+        jax.config.update("jax_enable_x64", True)
         model = self.numpyro_model()
         init = initialize_model(jax.random.PRNGKey(0), model, model_args=(data,))
-        trace = numpyro.handlers.trace(numpyro.handlers.substitute(
-            numpyro.handlers.seed(model, 0), data=init.param_info.z)).get_trace(data)
-        return [name for name, site in trace.items() if site["type"] == "sample" and not site["is_observed"]]
+        point = constrain_fn(model, (data,), {}, init.param_info.z, return_deterministic=False)
+        return numpyro.handlers.trace(numpyro.handlers.substitute(
+            numpyro.handlers.seed(model, 0), data=point)).get_trace(data)
 
     def reported_parameters(self, language: str, data: dict) -> tuple[list[str], str]:
         """The parameters a run reports: info.json's "parameters", else every sampled parameter

@@ -75,18 +75,7 @@ def parameter_names(spec, data) -> dict[str, dict[str, set[str]]]:
     """Per language the model has: the sampled parameters and every reportable name."""
     names = {}
     if "numpyro" in spec.languages:
-        import jax
-        import numpyro.handlers
-
-        jax.config.update("jax_enable_x64", True)
-        from numpyro.infer.util import constrain_fn, initialize_model
-
-        # Traced at an initial point rather than by sampling the priors: an improper prior
-        # (ImproperUniform, a vector whose density is a factor) cannot be sampled.
-        model = spec.numpyro_model()
-        info = initialize_model(jax.random.PRNGKey(0), model, model_args=(data,))
-        point = constrain_fn(model, (data,), {}, info.param_info.z, return_deterministic=False)
-        trace = numpyro.handlers.trace(numpyro.handlers.substitute(numpyro.handlers.seed(model, 0), data=point)).get_trace(data)
+        trace = spec.numpyro_trace(data)
         sampled = {n for n, s in trace.items() if s["type"] == "sample" and not s["is_observed"]}
         names["numpyro"] = {"sampled": sampled, "all": sampled | {n for n, s in trace.items() if s["type"] == "deterministic"}}
     if "pymc" in spec.languages:

@@ -11,7 +11,7 @@ from samplerbench.fields import FLOOR, NOT_APPLICABLE, record_kind
 from samplerbench.reference import ERROR_LIMIT, Z_LIMIT
 from samplerbench.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
 from samplerbench.tables import (
-    SCALING_METRICS, answer_table, headline_table, language_of, posterior_rows, posterior_table, quality_table, scaling_table,
+    SCALING_METRICS, answer_table, headline_table, posterior_rows, posterior_table, quality_table, scaling_table,
     spread_table, time_to_ess_table,
 )
 from samplerbench.uncertainty import UNSTABLE_RELATIVE_SD
@@ -150,13 +150,18 @@ def machines_per_model(records: list[dict]) -> dict[str, set[str]]:
 
 
 def data_lines(records: list[dict], model: str) -> list[str]:
-    """Where the model's data came from and, when --n does not change them, that it does not
-    (from the records: a report rebuilt elsewhere still says it)."""
+    """Where the model's data came from and, when --n does not change them, that it does not;
+    which parameters were left out of a model reported by default (from the records: a report
+    rebuilt elsewhere still says it)."""
+    lines = []
     for r in records:
         if r.get("model") == model and r.get("status") == "ok" and r.get("data_from"):
             applies = "" if r.get("n_applies", True) else f" `--n` does not change them ({r.get('n_meaning')})."
-            return [f"Data of {model}: {r['data_from']}.{applies}", ""]
-    return []
+            lines = [f"Data of {model}: {r['data_from']}.{applies}", ""]
+            break
+    # A model with more sampled parameters than are reported by default says which it left out.
+    cut = sorted({r["parameters_note"] for r in records if r.get("model") == model and r.get("parameters_note")})
+    return lines + [f"Parameters: {note}.\n" for note in cut]
 
 
 def answer_block(summary: Summary, model: str, n, figures: dict[str, str]) -> list[str]:
@@ -288,7 +293,7 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
                       + "; ".join(f"**{r['sampler']}** ({r['unstable']})" for _, r in unstable.iterrows()) + ".", ""]
         elsewhere = part[part["status"] == NOT_APPLICABLE]
         if not elsewhere.empty:
-            lines += [f"Not applicable: {', '.join(f'**{s}** ({language_of(s)})' for s in elsewhere['sampler'])}: "
+            lines += [f"Not applicable: {', '.join(f'**{s}** ({lang})' for s, lang in zip(elsewhere['sampler'], elsewhere['language']))}: "
                       f"{model} is not written in their language.", ""]
         problems = part[~part["status"].isin(["ok", NOT_APPLICABLE])]
         if not problems.empty:

@@ -170,6 +170,7 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
     for key, group in frame.groupby(KEYS, sort=False, dropna=False):
         ok = group[group["status"] == "ok"]
         row = dict(zip(KEYS, key))
+        row["language"] = language_of(row["sampler"])
         row["runs"] = len(group)
         row["ok"] = len(ok)
         row["status"] = _status(group)
@@ -210,6 +211,13 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
             kind="stable",
         )
     return table.reset_index(drop=True)
+
+
+def language_of(sampler: str) -> str:
+    """The language a backend runs (its class says), "–" for a name this checkout lacks."""
+    import samplers  # the registry and backend classes import no sampling library
+
+    return samplers.get(sampler).language if sampler in samplers.REGISTRY else "–"
 
 
 def _status(group: pd.DataFrame) -> str:

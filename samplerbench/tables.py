@@ -28,7 +28,7 @@ def headline_table(table: pd.DataFrame) -> pd.DataFrame:
     """Like the reference table: minimum over runs, median beside it."""
     out = pd.DataFrame({
         "backend": table["sampler"],
-        "language": [language_of(s) for s in table["sampler"]],
+        "language": _column(table, "language").fillna("–"),
         "status": [f"{s} ({ok}/{runs})" if s not in UNMEASURED else s for s, ok, runs in zip(table["status"], table["ok"], table["runs"])],
         "sampling s (min / median)": [_min_median(r, "sampling_s") for _, r in table.iterrows()],
         "end-to-end s (min / median)": [_min_median(r, "end_to_end_s") for _, r in table.iterrows()],
@@ -44,13 +44,6 @@ def headline_table(table: pd.DataFrame) -> pd.DataFrame:
         "peak MiB (median)": [fmt(v, 0) for v in _column(table, "peak_rss_mib_median")],
     })
     return out
-
-
-def language_of(sampler: str) -> str:
-    """The language a backend runs (its class says), "–" for a name this checkout lacks."""
-    import samplers
-
-    return samplers.get(sampler).language if sampler in samplers.REGISTRY else "–"
 
 
 def _column(table: pd.DataFrame, name: str) -> pd.Series:

@@ -126,7 +126,7 @@ def measure(config: dict, record: dict) -> None:
     parameters, left_out = spec.reported_parameters(backend.language, data)
     record["language"] = backend.language
     if left_out:
-        record["notes"] = [*record["notes"], left_out]
+        record["parameters_note"] = left_out  # the report shows it under the model's heading
     record.update(quality(output.idata, parameters, record["sampling_s"],
                           output.warmup_grad_evals, output.warmup_iterations))
     # Scored against the model's reference posterior for exactly this data, where one exists.
