@@ -439,8 +439,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{info['sampler']} {label}{where} ...", flush=True)
         elif kind == "record":
             rec = info["record"]
-            if rec["status"] in UNMEASURED and rec["run"] != 1:
-                return  # one line per skipped backend is enough
+            if rec["status"] in UNMEASURED and (rec["run"] != 1 or rec.get("cache", cfg.cache_modes[0]) != cfg.cache_modes[0]):
+                return  # one line per skipped or not-applicable backend is enough
             # A skipped measurement has no "start" line: number it here, so the count runs on.
             prefix = (f"[{info['done'] + 1:>3}/{info['total']}] {elapsed:6.0f}s  " if rec["status"] in UNMEASURED
                       else " " * 10)

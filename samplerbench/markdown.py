@@ -156,7 +156,9 @@ def data_lines(records: list[dict], model: str) -> list[str]:
     lines = []
     for r in records:
         if r.get("model") == model and r.get("status") == "ok" and r.get("data_from"):
-            applies = "" if r.get("n_applies", True) else f" `--n` does not change them ({r.get('n_meaning')})."
+            why = str(r.get("n_meaning") or "").removeprefix("nothing:").replace("(--n is ignored)", "").strip()
+            applies = "" if r.get("n_applies", True) else (
+                " `--n` does not change them" + (f" ({why})." if why and why != "the data are fixed" else "."))
             lines = [f"Data of {model}: {r['data_from']}.{applies}", ""]
             break
     # A model with more sampled parameters than are reported by default says which it left out.
