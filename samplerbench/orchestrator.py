@@ -198,7 +198,7 @@ def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, ca
         record = _read_worker_record(result_path)
     else:
         last = _last_log_line(log_path)
-        record["reason"] = f"worker exited with code {returncode}" + (f": {last}" if last else "")
+        record["reason"] = f"worker exited with code {proc.returncode}" + (f": {last}" if last else "")
 
     # The largest single process: the kernel's high-water marks, as the watch read them and as
     # the worker read its own just before writing its record (ru_maxrss only without /proc).

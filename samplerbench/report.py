@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
-
 from samplerbench.markdown import render_markdown
 from samplerbench.statistics import Summary
 from samplerbench.tables import all_posterior_rows

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 import models
 from samplerbench.records import load_records_file
@@ -250,3 +249,16 @@ def test_a_model_without_info_json_reports_every_sampled_parameter_up_to_the_cap
     reported, note = spec.reported_parameters("stan", {})
     assert reported == names[:models.MAX_DEFAULT_PARAMETERS]
     assert f"first {models.MAX_DEFAULT_PARAMETERS} of {len(names)}" in note and str(folder / "info.json") in note
+
+
+def test_a_model_that_kills_its_worker_becomes_a_failed_record(tmp_path):
+    """A model whose process dies without a record (a segfault in a C extension, an os._exit in
+    the user's code) is a failed run with the exit code and the log's last line, not a crash of
+    the sweep."""
+    folder = coin_folder(tmp_path)
+    (folder / "pymc_model.py").write_text(COIN_PYMC.replace(
+        "    with pm.Model() as model:", "    print('about to die', flush=True)\n    import os\n    os._exit(3)\n"
+        "    with pm.Model() as model:"))
+    record = tiny_run("pymc", model=str(folder))
+    assert record["status"] == "failed"
+    assert record["reason"] == "worker exited with code 3: about to die", record["reason"]
