@@ -214,13 +214,13 @@ def _resolve_models(requested: list[str], data: Path | None, staging: Path, pars
                 path = models.stage_file(path, data, staging)
                 print(f"model file {name}{f' with --data {data}' if data else ''}: copied into {path} "
                       "(the runs read that folder)", flush=True)
-                # Problems name the user's files, not the copies.
-                originals = {str(path / copy): original for copy, original in
-                             models.load_folder(path).copied_from().items() if copy in os.listdir(path)}
             elif not models.is_model_folder(path):
                 parser.error(f"unknown model {name!r}; valid models: {', '.join(valid)} (or 'all'), or the path of "
                              f"a model folder (one with {', '.join(models.LANGUAGE_FILES.values())}) or of a model file")
             spec = models.load_folder(path)
+            # Problems of a copied model file name the user's files, not the copies.
+            originals = {str(path / copy): original for copy, original in spec.copied_from().items()
+                         if copy in os.listdir(path)}
             problems = models.file_problems(spec)
         except models.ModelFileError as err:
             problems = [str(err)]
