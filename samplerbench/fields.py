@@ -10,13 +10,19 @@ KEYS = ["model", "n", "cache", "sampler"]
 # Per-run numbers aggregated like the timings (min / median / max): the sampling window split
 # into its phases, the fixed cost and the draws' ESS rate of time to ESS (time_to_ess.py), and
 # the peak memory of the run's process tree (memory.py). Time-to-ESS columns are named per target.
-RUN_DERIVED = ("warmup_s", "draws_s", "fixed_s", "draws_ess_per_s", "peak_rss_mib")
+RUN_DERIVED = ("warmup_s", "draws_s", "fixed_s", "draws_ess_per_s", "peak_pss_mib")
 
 # The status of a (model, backend) whose language the model is not written in: planned, never
 # run, neither skipped (the backend could run here) nor failed.
 NOT_APPLICABLE = "not applicable"
 # Statuses that say a backend was not measured at all (no ok run is missing by accident).
 UNMEASURED = ("skipped", NOT_APPLICABLE)
+
+# Libraries whose import inside end-to-end would be import time counted as compile or sampling,
+# and which the availability check (harness time, before import_s) must not import.
+WATCHED_LIBRARIES = ("pymc", "pytensor", "numba", "llvmlite", "jax", "jaxlib", "numpyro", "blackjax",
+                     "nutpie", "stan", "httpstan", "cmdstanpy", "bridgestan", "pandas", "scipy", "arviz_base",
+                     "xarray", "dask")
 
 # The gradient floor's one spelling: its sampler name in tables and its record kind.
 FLOOR = "gradient-floor"

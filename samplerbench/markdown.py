@@ -34,7 +34,7 @@ COLUMN_MEANINGS = {
     "time to T ESS": "import_s + compile_s + warmup_s + (end_to_end_s − compile_s − sampling_s) + T / draws ESS/s, per run: seconds from the start of the process until the slowest parameter has T bulk ESS (interpreter start not counted)",
     "warmup_s / draws_s": "sampling_s split into its phases: in the proportion the library reports for them (CmdStan), else in proportion to the gradients of each phase (`split by` says which)",
     "draws ESS/s": "ess_bulk_min / draws_s: how fast the slowest parameter gains ESS once warmup is over (the slope of the break-even lines)",
-    "peak MiB": "peak resident memory of the run's whole process tree (worker, chain processes, compilers), sampled every 0.1 s, never below the kernel's high-water mark of its largest process",
+    "peak MiB": "peak memory of the run's whole process tree (worker, chain processes, compilers): proportional set size (PSS) summed over its processes, so pages forked processes share count once, sampled every 0.1 s; runs recorded before PSS (summed RSS, shared pages once per process) show –",
     "warnings": (f"runs with divergences, R-hat > {RHAT_LIMIT} or bulk ESS < {ESS_LIMIT}; a backend with a divergence in any "
                  f"run, or a median R-hat above {RHAT_LIMIT}, cannot win"),
     "agreement": f"posterior means agree with the other backends within {AGREEMENT_MCSE:g} combined MCSE",

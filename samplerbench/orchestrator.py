@@ -210,8 +210,12 @@ def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, ca
         model=model, sampler=sampler, n=n, run=run, seed=seed, process_s=process_s,
         **{name: getattr(settings, name) for name in SWEEP_SETTINGS},
         parallel_chains=settings.parallel_chains,
-        peak_rss_mib=max(watch.peak_mib or 0.0, largest_process_mib or 0.0) or None,
-        peak_rss_tree_sampled_mib=watch.peak_mib,
+        # PSS summed over the tree (shared pages once); a run too short for one sample falls
+        # back to the largest process's high-water mark. The high-water mark (RSS, shared pages
+        # in full) stays beside it as the check from outside the sampling.
+        peak_pss_mib=watch.peak_mib if watch.peak_mib is not None else largest_process_mib,
+        peak_pss_processes_by_rss=watch.processes_by_rss,
+        tree_processes_max=watch.processes_max,
         peak_rss_largest_process_mib=largest_process_mib,
         worker_env={name: env.get(name) for name in TIMING_ENV_VARS},
         worker_python=cfg.worker_python,

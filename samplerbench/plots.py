@@ -82,7 +82,7 @@ def times_plot(table: pd.DataFrame, path: Path, title: str) -> Path:
                 ax.barh(y, width, left=left, color=colour, label=label, height=0.65)
                 left += width
             widest = max(widest, left)
-            memory = row.get("peak_rss_mib_median")
+            memory = row.get("peak_pss_mib_median")
             ax.text(left, y, f" {left:.1f} s" + (f" · peak {memory:,.0f} MiB" if _finite(memory) else ""),
                     va="center", ha="left", fontsize=8)
         ax.set_xlim(0, widest * 1.4 if widest else 1)

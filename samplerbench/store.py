@@ -24,7 +24,7 @@ from pathlib import Path
 from samplerbench.fields import FLOOR, record_kind
 
 DEFAULT_DB = Path("results") / "samplerbench.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Typed copies of record fields, for SQL users; the record JSON stays the source of truth.
 RUN_COLUMNS = (
@@ -33,6 +33,7 @@ RUN_COLUMNS = (
     "ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_evals", "ess_per_s",
     "us_per_grad", "floor_us_per_grad", "seed", "finished_at",
     "warmup_s", "draws_s", "peak_rss_mib",  # schema 2
+    "peak_pss_mib",  # schema 3
 )
 
 # MIGRATIONS[v] turns a version v-1 store into version v. Only ever append to this list.
@@ -66,6 +67,10 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE runs ADD COLUMN draws_s REAL",
         "ALTER TABLE runs ADD COLUMN peak_rss_mib REAL",
     ],
+    # Peak memory as PSS summed over the process tree (issue 25): peak_rss_mib summed RSS, which
+    # counted pages shared by forked processes once per process; old rows keep it, new rows
+    # leave it NULL.
+    3: ["ALTER TABLE runs ADD COLUMN peak_pss_mib REAL"],
 }
 
 

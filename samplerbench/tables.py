@@ -41,7 +41,7 @@ def headline_table(table: pd.DataFrame) -> pd.DataFrame:
             "–" if u != u else (f"{u:.1f} ({x:.1f}×)" if x == x else f"{u:.1f}")
             for u, x in zip(table["us_per_grad_median"], table["overhead_x_floor"])
         ],
-        "peak MiB (median)": [fmt(v, 0) for v in _column(table, "peak_rss_mib_median")],
+        "peak MiB (median)": [fmt(v, 0) for v in _column(table, "peak_pss_mib_median")],
     })
     return out
 
@@ -193,7 +193,7 @@ def answer_table(table: pd.DataFrame, targets) -> pd.DataFrame:
     for target in targets:
         out[f"to {target:,} ESS s"] = [fmt(v) for v in _column(table, f"{time_to_ess_column(target)}_median")]
     out["draws ESS/s"] = [fmt(v, 0) for v in _column(table, "draws_ess_per_s_median")]
-    out["peak MiB"] = [fmt(v, 0) for v in _column(table, "peak_rss_mib_median")]
+    out["peak MiB"] = [fmt(v, 0) for v in _column(table, "peak_pss_mib_median")]
     return out
 
 

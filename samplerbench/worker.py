@@ -25,7 +25,7 @@ HIDDEN_MODULES = ("dask", "distributed")
 for _name in HIDDEN_MODULES:
     sys.modules.setdefault(_name, None)
 
-from samplerbench.fields import FLOOR  # noqa: E402  (no sampling library: nothing to time)
+from samplerbench.fields import FLOOR, WATCHED_LIBRARIES  # noqa: E402  (no sampling library: nothing to time)
 
 
 def _versions(distributions) -> dict:
@@ -50,9 +50,6 @@ def _last_line(err: BaseException) -> str:
     return text.splitlines()[-1] if text else type(err).__name__
 
 
-# Libraries whose import inside end-to-end would be import time counted as compile or sampling.
-WATCHED_LIBRARIES = ("pymc", "pytensor", "numba", "llvmlite", "jax", "jaxlib", "numpyro", "blackjax",
-                     "nutpie", "stan", "httpstan", "cmdstanpy", "scipy", "arviz_base", "xarray", "dask")
 
 
 def _imported_libraries(new_modules: set[str]) -> list[str]:
@@ -71,6 +68,23 @@ def _numerics_used(idata) -> dict:
     if "pytensor" in sys.modules:
         out["pytensor_floatx"] = sys.modules["pytensor"].config.floatX
     return out
+
+
+def _count_warmup(output, record: dict) -> None:
+    """The warmup gradients, where the backend needs an untimed counting run for them (the timed
+    call kept the library's defaults): run here, after end-to-end closed, outside every timing;
+    its seconds are recorded as harness time."""
+    record["warmup_count_method"] = output.warmup_count_method
+    if output.count_warmup is None:
+        return
+    start = time.perf_counter()
+    counted = output.count_warmup()
+    record["warmup_counting_s"] = time.perf_counter() - start
+    record["warmup_count_replay_identical"] = counted.replay_identical
+    output.warmup_grad_evals, output.warmup_iterations = counted.grad_evals, counted.iterations
+    if counted.replay_identical is False:
+        output.notes.append("the counting run did not repeat the timed run's chains (its kept draws' step "
+                            "counts differ): the warmup gradient count is of another run of the same length")
 
 
 def measure(config: dict, record: dict) -> None:
@@ -114,10 +128,12 @@ def measure(config: dict, record: dict) -> None:
     record["backend_sampling_s"] = output.backend_sampling_s
     record["library_calls"] = output.library_calls
     record["library_defaults"] = output.library_defaults
+    record["library_overrides"] = output.library_overrides
     record["chain_method"] = output.chain_method
     record["notes"] = output.notes
     record["imported_during_run"] = _imported_libraries(set(sys.modules) - modules_before)
     record.update(_numerics_used(output.idata))
+    _count_warmup(output, record)
 
     from samplerbench.diagnostics import quality
 

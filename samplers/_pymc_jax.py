@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 
-from samplers._numpyro_run import WarmupCount
+from samplers.base import WarmupCount
 from samplers._pymc_common import (
     PYMC_IMPORTS,
     pytensor_compiles_are_compile_time,
@@ -27,8 +27,13 @@ class PyMCJaxBackend(Backend):
     import_modules = (*PYMC_IMPORTS, "pymc.sampling.jax", "jax")
 
     def sampling_window(self, clock, warmup: WarmupCount) -> AbstractContextManager:
-        """Make the library's own run call the sampling window and fill ``warmup``."""
+        """Make the library's own run call the sampling window and fill ``warmup`` (or leave it
+        to ``count_warmup``)."""
         raise NotImplementedError
+
+    def count_warmup(self):
+        """An untimed counting run for the worker to call after end-to-end, or None."""
+        return None
 
     def run(self, model, data, settings, clock):
         import jax
@@ -57,4 +62,6 @@ class PyMCJaxBackend(Backend):
             backend_sampling_s=reported_sampling_time(idata),
             warmup_grad_evals=warmup.grad_evals,
             warmup_iterations=warmup.iterations,
+            warmup_count_method=warmup.method,
+            count_warmup=self.count_warmup(),
         )

@@ -12,7 +12,7 @@ import importlib.util
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 if TYPE_CHECKING:  # the clock's module imports no sampling library either; typing only
     from models import ModelSpec
@@ -42,6 +42,37 @@ class RunSettings:
 
 
 @dataclass
+class WarmupCount:
+    """The warmup's leapfrog steps summed over chains, and how they were counted (PROTOCOL, "The
+    library as its users call it": the timed call keeps the library's defaults, so a count that
+    needs a switch comes from an untimed counting run)."""
+
+    grad_evals: int | None = None
+    iterations: int | None = None  # warmup iterations per chain those steps came from
+    method: str = ""
+    # A counting run repeats the timed run with the same seed and the switch on; its kept draws'
+    # step counts must equal the timed run's, or it counted another chain (None: nothing repeated).
+    replay_identical: bool | None = None
+
+
+def replay_steps_identical(timed, counted) -> bool:
+    """Whether two arrays of per-draw leapfrog steps (chains × draws) are the same."""
+    import numpy as np
+
+    timed, counted = np.asarray(timed), np.asarray(counted)
+    return timed.shape == counted.shape and bool(np.array_equal(timed, counted))
+
+
+def counted_from_idata(timed_idata, counted_idata, method: str) -> WarmupCount:
+    """A counting run's warmup steps (its ``warmup_sample_stats``), checked against the timed run."""
+    warmup = counted_idata["warmup_sample_stats"].to_dataset()["n_steps"]
+    return WarmupCount(
+        grad_evals=int(warmup.sum()), iterations=int(warmup.sizes["draw"]), method=method,
+        replay_identical=replay_steps_identical(timed_idata["sample_stats"].to_dataset()["n_steps"].values,
+                                                counted_idata["sample_stats"].to_dataset()["n_steps"].values))
+
+
+@dataclass
 class SamplerOutput:
     idata: Any
     # Exact keyword arguments handed to each library call that built and sampled the model,
@@ -51,6 +82,8 @@ class SamplerOutput:
     # them), keyed like library_calls: a default that changes between releases shows in
     # report.py --compare.
     library_defaults: dict[str, dict] = field(default_factory=dict)
+    # The keywords passed with another value than the library's default, beside that default.
+    library_overrides: dict[str, dict] = field(default_factory=dict)
     chain_method: str = ""
     notes: list[str] = field(default_factory=list)
     # The library's own idea of sampling time, where it reports one (for cross-checking).
@@ -59,6 +92,12 @@ class SamplerOutput:
     # backends whose InferenceData has no warmup sample stats (the JAX rows); else None.
     warmup_grad_evals: int | None = None
     warmup_iterations: int | None = None  # warmup iterations per chain those steps came from
+    # How the warmup gradients are counted (the report and README say it per backend).
+    warmup_count_method: str = ""
+    # Where counting them needs a switch that would change the timed work (PyStan's and CmdStan's
+    # save_warmup, NumPyro's warmup collection): an untimed counting run, called by the worker
+    # after end-to-end closed, outside every timing.
+    count_warmup: Callable[[], WarmupCount] | None = None
     # The warmup share of the library's own per-phase timings, where it reports them (CmdStan);
     # otherwise sampling_s is split in proportion to the gradients of each phase.
     warmup_fraction_reported: float | None = None
@@ -120,8 +159,8 @@ def stan_data(data: dict) -> dict:
 MAX_LISTED = 16
 
 
-def defaults_of(function, passed: dict) -> dict:
-    """The defaults, from ``function``'s own signature, of the keywords not in ``passed``."""
+def _keyword_defaults(function) -> dict:
+    """Every keyword of ``function``'s own signature that has a default, with it."""
     import inspect
 
     try:
@@ -129,17 +168,42 @@ def defaults_of(function, passed: dict) -> dict:
     except (TypeError, ValueError):  # a builtin without a signature: nothing to record
         return {}
     keyword_kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return jsonable({p.name: p.default for p in parameters
-                     if p.kind in keyword_kinds and p.default is not inspect.Parameter.empty
-                     and p.name not in passed and p.name != "self"})
+    return {p.name: p.default for p in parameters
+            if p.kind in keyword_kinds and p.default is not inspect.Parameter.empty and p.name != "self"}
+
+
+def defaults_of(function, passed: dict) -> dict:
+    """The defaults, from ``function``'s own signature, of the keywords not in ``passed``."""
+    return jsonable({k: v for k, v in _keyword_defaults(function).items() if k not in passed})
+
+
+def overrides_of(function, passed: dict) -> dict:
+    """The keywords passed with a value other than the library's own default, or whose default
+    its signature does not show (PyStan's ``sample(**kwargs)``): {name: {"passed", "default"}}.
+    Each must be a declared setting of the comparison (PROTOCOL, "The library as its users call
+    it"); tests/test_as_users_call_it.py checks that on real runs."""
+    defaults = _keyword_defaults(function) if function is not None else {}
+    unknown = "not in the signature"
+    return {name: {"passed": jsonable({"v": value})["v"],
+                   "default": jsonable({"v": defaults[name]})["v"] if name in defaults else unknown}
+            for name, value in passed.items() if name not in defaults or not _same(value, defaults[name])}
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:  # noqa: BLE001 - arrays and other objects without a plain ==
+        return False
 
 
 def described_calls(calls: dict[str, tuple[Any, dict]]) -> dict[str, dict]:
-    """``library_calls`` and ``library_defaults`` for SamplerOutput, from {call name: (the
-    library function, the keywords passed to it)}: one name per call, both views from it."""
+    """``library_calls``, ``library_defaults`` and ``library_overrides`` for SamplerOutput, from
+    {call name: (the library function, the keywords passed to it)}: one name per call, every
+    view from it."""
     return {
         "library_calls": {name: jsonable(kwargs) for name, (_, kwargs) in calls.items()},
         "library_defaults": {name: defaults_of(function, kwargs) for name, (function, kwargs) in calls.items()},
+        "library_overrides": {name: overrides_of(function, kwargs) for name, (function, kwargs) in calls.items()},
     }
 
 

@@ -111,4 +111,6 @@ class BlackJAXBackend(Backend):
             notes=notes,
             warmup_grad_evals=int(np.asarray(warmup_steps).sum()),
             warmup_iterations=settings.tune,
+            warmup_count_method="BlackJAX's adaptation info, filtered to num_integration_steps (the default "
+                                "keeps every warmup state and info)",
         )

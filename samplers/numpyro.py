@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from samplers._numpyro_run import WarmupCount, mcmc_run_is_the_sampling_window
+from samplers._numpyro_run import COUNT_METHOD, WarmupReplay, mcmc_run_is_the_sampling_window
 from samplers.base import Backend, SamplerOutput, described_calls
 
 
@@ -36,8 +36,8 @@ class NumPyroBackend(Backend):
         # MCMC.run traces and compiles, then samples, and returns before the device is done:
         # the window is MCMC.run until block_until_ready, minus JAX's compile events before
         # the chains were dispatched (the same window as pymc-numpyro's, see _numpyro_run).
-        warmup = WarmupCount()
-        with mcmc_run_is_the_sampling_window(clock, warmup):
+        replay = WarmupReplay()
+        with mcmc_run_is_the_sampling_window(clock, replay):
             mcmc.run(jax.random.PRNGKey(settings.seed), data, **run_kwargs)
         idata = arviz_base.from_numpyro(mcmc, log_likelihood=False)
         notes = [f"JAX compile events seen: {clock.jax_compile_events}"]
@@ -52,6 +52,6 @@ class NumPyroBackend(Backend):
             }),
             chain_method=chain_method,
             notes=notes,
-            warmup_grad_evals=warmup.grad_evals,
-            warmup_iterations=warmup.iterations,
+            count_warmup=replay.count,
+            warmup_count_method=COUNT_METHOD,
         )

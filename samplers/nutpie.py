@@ -23,7 +23,8 @@ def sample(compiled, compile_call: tuple[str, object, dict], settings, clock, no
         target_accept=settings.target_accept,
         maxdepth=settings.max_treedepth,
         progress_bar=False,
-        save_warmup=True,  # nutpie's default; its warmup stats give the warmup gradients
+        # save_warmup is left at nutpie's default (True): its warmup stats give the warmup
+        # gradients without a switch.
     )
     # Building nutpie's InferenceData (_extract) is output building, not sampling: the
     # same rule as for every other backend.
@@ -34,6 +35,7 @@ def sample(compiled, compile_call: tuple[str, object, dict], settings, clock, no
         idata=idata,
         **described_calls({name: (function, kwargs), "nutpie.sample": (nutpie.sample, sample_kwargs)}),
         chain_method=f"{settings.parallel_chains} threads",
+        warmup_count_method="the library's warmup sample stats (nutpie saves the warmup by default)",
         notes=[*notes, "nutpie building its InferenceData (_BackgroundSampler._extract) is left out of sampling_s"],
     )
 

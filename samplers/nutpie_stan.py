@@ -18,10 +18,12 @@ INSTALL_HINT = (
 
 
 def bridgestan_folder() -> Path:
-    """Where BridgeStan looks for its sources: $BRIDGESTAN, else ~/.bridgestan/bridgestan-<version>."""
-    from bridgestan.download import CURRENT_BRIDGESTAN
+    """Where BridgeStan looks for its sources: $BRIDGESTAN, else ~/.bridgestan/bridgestan-<version>
+    (``bridgestan.download.CURRENT_BRIDGESTAN``), found without importing bridgestan, whose
+    import belongs in import_s."""
+    from importlib.metadata import version
 
-    return Path(os.environ.get("BRIDGESTAN") or CURRENT_BRIDGESTAN)
+    return Path(os.environ.get("BRIDGESTAN") or Path("~", ".bridgestan").expanduser() / f"bridgestan-{version('bridgestan')}")
 
 
 class NutpieStanBackend(Backend):

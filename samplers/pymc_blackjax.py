@@ -17,6 +17,8 @@ from contextlib import ExitStack, contextmanager
 from samplers._pymc_jax import PyMCJaxBackend
 
 WARMUP_STEPS_KEY = "samplerbench_warmup_n_steps"
+COUNT_METHOD = ("BlackJAX's adaptation info, filtered to num_integration_steps (PyMC's own filter keeps "
+                "nothing: one integer per warmup step and chain more)")
 
 
 class PyMCBlackJAXBackend(PyMCJaxBackend):
@@ -78,6 +80,7 @@ class PyMCBlackJAXBackend(PyMCJaxBackend):
                 samples, stats, module = original(*args, **kwargs)  # already blocked on
                 warmup.grad_evals = int(np.asarray(stats.pop(WARMUP_STEPS_KEY)).sum())
                 warmup.iterations = box.get("iterations")
+                warmup.method = COUNT_METHOD
                 return samples, stats, module
 
             return sample

@@ -4,7 +4,7 @@ The sampling window is NumPyro's ``MCMC.run`` (see samplers/_numpyro_run.py), ex
 the native ``numpyro`` row: PyMC's copying of draws and stats afterwards is not sampling.
 """
 
-from samplers._numpyro_run import mcmc_run_is_the_sampling_window
+from samplers._numpyro_run import COUNT_METHOD, WarmupReplay, mcmc_run_is_the_sampling_window
 from samplers._pymc_jax import PyMCJaxBackend
 
 
@@ -19,4 +19,9 @@ class PyMCNumPyroBackend(PyMCJaxBackend):
     import_modules = (*PyMCJaxBackend.import_modules, "numpyro.infer")
 
     def sampling_window(self, clock, warmup):
-        return mcmc_run_is_the_sampling_window(clock, warmup)
+        warmup.method = COUNT_METHOD
+        self._replay = WarmupReplay()
+        return mcmc_run_is_the_sampling_window(clock, self._replay)
+
+    def count_warmup(self):
+        return self._replay.count

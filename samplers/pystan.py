@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from samplers.base import Backend, SamplerOutput, described_calls, stan_data
+from samplers.base import Backend, SamplerOutput, counted_from_idata, described_calls, stan_data
+
+
+COUNT_METHOD = "untimed counting run: the same model and seed with save_warmup=True"
 
 
 class PyStanBackend(Backend):
@@ -29,7 +32,8 @@ class PyStanBackend(Backend):
             num_samples=settings.draws,
             delta=settings.target_accept,
             max_depth=settings.max_treedepth,
-            save_warmup=True,  # the warmup draws' n_leapfrog__ are the warmup gradients
+            # save_warmup stays PyStan's default (False): True made the same call 60 % slower
+            # here. The warmup gradients come from an untimed counting run (count_warmup).
         )
         # PyStan polls httpstan every 50 ms until every chain is done, then fetches and parses
         # the chains' output: from the first fetch of a fit (not an operation) on, it builds
@@ -37,8 +41,17 @@ class PyStanBackend(Backend):
         # itself (up to 50 ms after the last chain finished) cannot be separated and stays in.
         with clock.sampling(), clock.wrapped(stan.common.HttpstanClient, "get", self._output_fetch_marker(clock)):
             fit = posterior.sample(**sample_kwargs)
-        idata = arviz_base.from_pystan(posterior=fit, posterior_model=posterior, save_warmup=True)
+        idata = arviz_base.from_pystan(posterior=fit, posterior_model=posterior)
+
+        def count_warmup():
+            """The same built model and seed again, warmup saved: its warmup n_leapfrog__."""
+            counting = posterior.sample(**sample_kwargs, save_warmup=True)
+            return counted_from_idata(idata, arviz_base.from_pystan(posterior=counting, posterior_model=posterior,
+                                                                    save_warmup=True), COUNT_METHOD)
+
         return SamplerOutput(
+            count_warmup=count_warmup,
+            warmup_count_method=COUNT_METHOD,
             idata=idata,
             **described_calls({"stan.build": (stan.build, build_kwargs),
                                "Model.sample": (type(posterior).sample, sample_kwargs)}),
