@@ -77,52 +77,93 @@ def score_pooled(scored_runs: list[dict[str, dict]]) -> dict:
     return score(pooled, {"parameters": reference}) if pooled else {}
 
 
+def _disagreements(mine: dict, theirs: dict) -> list[str]:
+    """The parameters whose pooled means differ by more than AGREEMENT_MCSE combined MCSE."""
+    found = []
+    for param, (mean, mcse) in mine.items():
+        if param not in theirs:
+            continue
+        other_mean, other_mcse = theirs[param]
+        combined = math.hypot(mcse, other_mcse)
+        if combined > 0 and abs(mean - other_mean) > AGREEMENT_MCSE * combined:
+            found.append(f"{param} {mean:.4g} vs {other_mean:.4g} ({abs(mean - other_mean) / combined:.1f} MCSE)")
+    return found
+
+
+def _majority_against(name: str, voters: list[str], pairs: dict) -> list[str]:
+    """The voters ``name`` disagrees with, when they are more than half of them (or the only one)."""
+    against = [o for o in voters if pairs.get((name, o))]
+    return against if voters and len(against) > len(voters) / 2 else []
+
+
 def agreement(frame: pd.DataFrame, biased: set[tuple] = frozenset()) -> dict[tuple, dict[str, str]]:
-    """(model, n, cache) -> {backend: "" if it agrees, else which means disagree}.
+    """(model, n, cache) -> {backend: "" if it agrees, else why not and which means disagree}.
 
     Two backends disagree on a parameter when their pooled posterior means differ by more
-    than 4 combined MCSE. A backend is flagged when it disagrees with more than half of the
-    other backends (with the only other one, when there are two), so one wrong backend does
-    not taint the correct ones. Backends found biased against a reference posterior (``biased``:
-    (model, n, cache, sampler) keys) are judged but are no witness against the others: the
-    reference already says which side is wrong.
+    than 4 combined MCSE. The vote is per model file (language), not per backend: four backends
+    run the same pymc_model.py, so a wrong file would otherwise always have the majority. A
+    backend is flagged when it disagrees with more than half of the other languages (a language
+    disagrees when the backend disagrees with most of that language's backends). When every
+    language is flagged, the split follows language lines and no file can be trusted over
+    another: "the languages disagree". With one language only (a one-language model), the
+    backends vote one each, as they then test the samplers, not the file. Backends found biased
+    against a reference posterior (``biased``: (model, n, cache, sampler) keys) are judged but
+    are no witness against the others: the reference already says which side is wrong.
     """
+    import models
+
     out: dict[tuple, dict[str, str]] = {}
     ok_runs = frame[frame["status"] == "ok"]
     for key, part in ok_runs.groupby(["model", "n", "cache"], sort=False):
         pooled = {name: pooled_posteriors(g) for name, g in part.groupby("sampler", sort=False)}
-        verdicts = {}
-        for name, mine in pooled.items():
-            others = [o for o in pooled if o != name and (*key, o) not in biased]
-            disagreeing: dict[str, list[str]] = {}
-            for other in others:
-                for param, (mean, mcse) in mine.items():
-                    if param not in pooled[other]:
-                        continue
-                    other_mean, other_mcse = pooled[other][param]
-                    combined = math.hypot(mcse, other_mcse)
-                    if combined > 0 and abs(mean - other_mean) > AGREEMENT_MCSE * combined:
-                        z = abs(mean - other_mean) / combined
-                        disagreeing.setdefault(other, []).append(f"{param} {mean:.4g} vs {other_mean:.4g} ({z:.1f} MCSE)")
-            if others and len(disagreeing) > len(others) / 2 or (len(others) == 1 and disagreeing):
-                verdicts[name] = "; ".join(f"vs {o}: {', '.join(d)}" for o, d in disagreeing.items())
+        language = {name: language_of(name) for name in pooled}
+        witnesses = [name for name in pooled if (*key, name) not in biased]
+        pairs = {(a, b): _disagreements(pooled[a], pooled[b]) for a in pooled for b in witnesses if a != b}
+        languages = list(dict.fromkeys(language[name] for name in witnesses))
+        flagged: dict[str, tuple[list[str], str]] = {}
+        for name in pooled:
+            if len(set(language.values())) <= 1:
+                against = _majority_against(name, [o for o in witnesses if o != name], pairs)
+                why = "its posterior disagrees with most of the other backends"
             else:
-                verdicts[name] = ""
-        out[key] = verdicts
+                other_languages = [lang for lang in languages if lang != language[name]]
+                against_languages = [lang for lang in other_languages if _majority_against(
+                    name, [o for o in witnesses if language[o] == lang and o != name], pairs)]
+                if not (other_languages and len(against_languages) > len(other_languages) / 2):
+                    continue
+                against = [o for o in witnesses if language[o] in against_languages and pairs.get((name, o))]
+                why = (f"its posterior disagrees with the {', '.join(against_languages)} version"
+                       f"{'s' if len(against_languages) > 1 else ''} of the model "
+                       f"(it runs {models.LANGUAGE_FILES.get(language[name], language[name])})")
+            if against:
+                flagged[name] = (against, why)
+        if len(set(language.values())) > 1 and {language[f] for f in flagged} >= set(languages):
+            files = ", ".join(models.LANGUAGE_FILES.get(lang, lang) for lang in languages)
+            flagged = {name: (against, f"the languages disagree ({files}), and no model file can be trusted over "
+                                       "another") for name, (against, _) in flagged.items()}
+        out[key] = {name: (f"{flagged[name][1]}: " + "; ".join(f"vs {o}: {', '.join(pairs[(name, o)])}"
+                                                              for o in flagged[name][0]))
+                    if name in flagged else "" for name in pooled}
     return out
 
 
 def accuracy_summary(ok: pd.DataFrame) -> dict:
     """A backend's accuracy against the reference posterior over its ok runs: "biased" when any
     scored run is biased (a fast backend must not win on one lucky run) or when its runs pooled
-    are (a bias too small to be certain in one run shows over several), "accurate" otherwise,
-    "" when no run had a reference. ``accuracy_worst`` names the worst parameter: of the pooled
-    runs when there are several, else of the run."""
+    are (a bias too small to be certain in one run shows over several); else "accurate" when
+    its runs pooled (or its one run) show the error within the tolerance with two MCSE to spare;
+    else "inconclusive" (too few effective draws to tell); "" when no run had a reference.
+    ``accuracy_worst`` names the worst parameter: of the pooled runs when there are several,
+    else of the run."""
     from samplerbench.reference import BIASED
 
     scored = [r for _, r in ok.iterrows() if isinstance(r.get("accuracy"), str)]
     if not scored:
         return {"accuracy": "", "accuracy_worst": "", "accuracy_max_error_sd_median": math.nan}
+    # Each run is scored again from its own numbers (``accuracy_parameters`` carries the
+    # reference's beside the run's), so a record written under an older rule reads by this one.
+    scored = [{**r, **rescored} if isinstance(r.get("accuracy_parameters"), dict)
+              and (rescored := score_pooled([r["accuracy_parameters"]])) else r for r in scored]
     biased = [r for r in scored if r["accuracy"] == BIASED]
     pooled = score_pooled([r["accuracy_parameters"] for r in scored if isinstance(r.get("accuracy_parameters"), dict)])
     worst_run = max(scored, key=lambda r: (r["accuracy"] == BIASED, r.get("accuracy_max_error_sd") or 0.0))
@@ -136,8 +177,12 @@ def accuracy_summary(ok: pd.DataFrame) -> dict:
         worst = f"{pooled['accuracy_worst']} ({len(scored)} runs pooled)"
     else:
         worst = str(worst_run.get("accuracy_worst") or "")
+    if words:
+        outcome = f"biased ({', '.join(words)})"
+    else:  # the pooled runs decide (their MCSE is smaller), or the one run
+        outcome = pooled["accuracy"] if len(scored) > 1 and pooled else str(worst_run["accuracy"])
     return {
-        "accuracy": f"biased ({', '.join(words)})" if words else "accurate",
+        "accuracy": outcome,
         "accuracy_worst": worst,
         "accuracy_max_error_sd_median": errors.median(),
     }
@@ -191,6 +236,8 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
         parallel = parallel if parallel == parallel else 1.0
         row["parallel_chains"] = parallel
         row["overhead_x_floor"] = row["us_per_grad_median"] * parallel / floor if floor == floor else math.nan
+        row["rhat_max_worst"] = pd.to_numeric(ok["rhat_max"], errors="coerce").max() if len(ok) else math.nan
+        row["failed_runs"] = int((group["status"] == "failed").sum())
         row["divergent_runs"] = int((pd.to_numeric(ok["divergences"], errors="coerce") > 0).sum()) if len(ok) else 0
         row["warnings"] = quality_warnings(ok) if len(ok) else ""
         row["unstable"] = unstable_fields(ok, watched) if len(ok) else ""

@@ -3,10 +3,11 @@ headline ESS first from a cold start and on a re-run, which gains ESS fastest on
 whether the runner-up really differs (samplerbench.uncertainty), and where the break-even
 lines of time against ESS needed cross.
 
-Only backends whose posterior agrees with the others, is not biased against the model's
-reference posterior (where there is one), that had no divergent transition in any run and whose
-chains converged (median R-hat ≤ 1.01) can win; a faster backend that fails that is named as
-such, never as the winner.
+Only backends whose posterior agrees with the other languages' (voted per model file), is not
+biased against the model's reference posterior (where there is one), none of whose runs failed,
+that had no divergent transition in any run and whose chains converged in every run (worst
+R-hat ≤ 1.01) can win, in every cache mode a sentence pools; a faster backend that fails that is
+named as such, never as the winner.
 """
 
 from __future__ import annotations
@@ -38,26 +39,40 @@ def _ok_runs(summary: Summary, model, n, cache=None) -> pd.DataFrame:
 
 
 def _eligible(summary: Summary, model, n, cache=None) -> tuple[list[str], dict[str, str]]:
-    """Backends that may win, and why the others with ok runs may not."""
+    """Backends that may win, and why the others with ok runs may not. With ``cache=None``
+    (cold and warm runs pooled) a backend barred in either mode is barred (PROTOCOL, "Who may
+    win": in any run it is pooled over)."""
     table = summary.table
     part = table[(table["model"] == model) & (table["n"] == n) & (table["ok"] > 0)]
     if cache is not None:
         part = part[part["cache"] == cache]
     eligible, barred = [], {}
     for _, row in part.iterrows():
-        if str(row.get("accuracy", "")).startswith("biased"):
-            barred[row["sampler"]] = (f"its posterior is biased against the reference ({row['accuracy']}; worst "
-                                      f"{row['accuracy_worst']})")
-        elif row["status"] == "disagrees":
-            barred[row["sampler"]] = "its posterior disagrees with the other backends'"
-        elif row["divergent_runs"] > 0:
-            barred[row["sampler"]] = (f"it had divergent transitions in {row['divergent_runs']}/{row['ok']} runs "
-                                      f"(it could not explore part of the posterior, so its estimates may be biased)")
-        elif row["rhat_max_median"] > RHAT_LIMIT:
-            barred[row["sampler"]] = f"its chains did not converge (R-hat {row['rhat_max_median']:.3f})"
+        why = _barred_because(row)
+        if why:
+            mode = f" (its {row['cache']} runs)" if cache is None else ""
+            barred.setdefault(row["sampler"], why + mode)
         elif row["sampler"] not in eligible:
             eligible.append(row["sampler"])
-    return eligible, barred
+    return [name for name in eligible if name not in barred], barred
+
+
+def _barred_because(row) -> str:
+    """Why this (backend, cache) row may not win, or "" (PROTOCOL, "Who may win")."""
+    if str(row.get("accuracy", "")).startswith("biased"):
+        return f"its posterior is biased against the reference ({row['accuracy']}; worst {row['accuracy_worst']})"
+    if row["status"] == "disagrees":
+        return str(row["disagreement"]).split(": vs ")[0]
+    failed = row.get("failed_runs", 0) or 0
+    if failed:
+        return f"{failed}/{row['runs']} runs failed ({row['reason']}), so its time is that of the runs that survived"
+    if row["divergent_runs"] > 0:
+        return (f"it had divergent transitions in {row['divergent_runs']}/{row['ok']} runs "
+                f"(it could not explore part of the posterior, so its estimates may be biased)")
+    worst = row.get("rhat_max_worst", row.get("rhat_max_median"))
+    if worst > RHAT_LIMIT:
+        return f"its chains did not converge in every run (worst R-hat {worst:.3f})"
+    return ""
 
 
 def _values(runs: pd.DataFrame, sampler: str, column: str) -> list[float]:

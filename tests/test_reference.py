@@ -108,7 +108,16 @@ def test_scoring_on_known_numbers():
     biased = reference.score({"mu": {"mean": 0.3, "sd": 1.0, "mcse_mean": 0.03, "mcse_sd": 0.03}}, ref)
     assert biased["accuracy"] == "biased" and biased["accuracy_worst_parameter"] == "mu"
     noisy = reference.score({"mu": {"mean": 0.3, "sd": 1.0, "mcse_mean": 0.2, "mcse_sd": 0.2}}, ref)
-    assert noisy["accuracy"] == "accurate"  # 0.3 sd off, but 1.5 MCSE: the run cannot tell
+    # 0.3 sd off, but 1.5 MCSE: the run cannot tell, so it is not "accurate" either (issue 25:
+    # that word went to broken runs, whose own MCSE explodes exactly when they are broken).
+    assert noisy["accuracy"] == "inconclusive" and "too few effective draws" in noisy["accuracy_worst"]
+    # One chain of four displaced by 1.5 sd: mean +0.36 sd, ESS about 15, so MCSE 0.26 sd and
+    # z 1.4. It scored "accurate" before.
+    displaced = reference.score({"mu": {"mean": 0.36, "sd": 1.05, "mcse_mean": 0.26, "mcse_sd": 0.2}}, ref)
+    assert displaced["accuracy"] == "inconclusive", displaced["accuracy_worst"]
+    # Accurate means the error plus two MCSE is within the tolerance (0.1 sd).
+    tight = reference.score({"mu": {"mean": 0.03, "sd": 1.02, "mcse_mean": 0.02, "mcse_sd": 0.02}}, ref)
+    assert tight["accuracy"] == "accurate", tight["accuracy_worst"]
     # Pooled over 40 such runs the same error is certain.
     entry = {**noisy["accuracy_parameters"]["mu"]}
     assert statistics.score_pooled([{"mu": entry}] * 40)["accuracy"] == "biased"
