@@ -142,8 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, default=None, metavar="PATH",
                    help="also append every run record to PATH as JSON lines")
     p.add_argument("--gradient-floor", action=argparse.BooleanOptionalAction, default=None,
-                   help="measure the gradient floor (one compiled JAX value-and-gradient of the "
-                   "log density) per model and n, for the '× floor' column (default on)")
+                   help="measure the gradient floor per model and n, for the '× floor' column: the "
+                   "bare compiled value-and-gradient of the log density in every language the model "
+                   "has where an in-process call exists (JAX jit of the NumPyro model, PyTensor's "
+                   "compiled dlogp of the PyMC model), timed in a compiled loop; the fastest is the "
+                   "floor (default on)")
     p.add_argument("--python", default=None, metavar="PATH",
                    help="run the workers with this Python interpreter, e.g. another virtual environment "
                    "with other library versions (the orchestrator stays in its own); each record and "

@@ -54,22 +54,38 @@ def settings_seen(idata) -> dict:
     }
 
 
+def _base_name(label: str) -> str:
+    return str(label).split("[")[0]
+
+
 def quality(idata, parameters, sampling_s: float | None, warmup_grad_evals: int | None = None,
-            warmup_iterations: int | None = None) -> dict:
-    """``warmup_grad_evals``/``warmup_iterations``: counted by the backend where the
+            warmup_iterations: int | None = None, diagnosed=None) -> dict:
+    """``parameters``: the reported ones (the posterior table); ``diagnosed``: every sampled
+    parameter (default: the reported ones), which ESS, R-hat and so time to ESS cover: a
+    non-converged parameter left out of the tables must still bar the backend (PROTOCOL).
+    ``warmup_grad_evals``/``warmup_iterations``: counted by the backend where the
     InferenceData has no warmup sample stats (the JAX rows)."""
     import arviz_stats
 
-    summary = arviz_stats.summary(idata, var_names=list(parameters), round_to="none")
+    posterior_names = set(idata["posterior"].to_dataset().data_vars)
+    diagnosed = [name for name in dict.fromkeys(diagnosed or parameters) if name in posterior_names] or list(parameters)
+    every = list(dict.fromkeys([*parameters, *diagnosed]))
+    full = arviz_stats.summary(idata, var_names=every, round_to="none")
+    summary = full[[_base_name(label) in set(parameters) for label in full.index]]
+    checked = full[[_base_name(label) in set(diagnosed) for label in full.index]]
     stats = _group(idata, "sample_stats")
     grad_evals = _sum(_stat(stats, ("n_steps",)))
     if warmup_grad_evals is None:
         warmup_grad_evals = _sum(_stat(_group(idata, "warmup_sample_stats"), ("n_steps",)))
     total = grad_evals + warmup_grad_evals if grad_evals is not None and warmup_grad_evals is not None else None
     result = {
-        "ess_bulk_min": float(summary["ess_bulk"].min()),
-        "ess_tail_min": float(summary["ess_tail"].min()),
-        "rhat_max": float(summary["r_hat"].max()),
+        "ess_bulk_min": float(checked["ess_bulk"].min()),
+        "ess_tail_min": float(checked["ess_tail"].min()),
+        "rhat_max": float(checked["r_hat"].max()),
+        "diagnosed_parameters": len(diagnosed),
+        "diagnosed_elements": len(checked),
+        "worst_rhat_parameter": str(checked["r_hat"].idxmax()) if checked["r_hat"].notna().any() else None,
+        "lowest_ess_parameter": str(checked["ess_bulk"].idxmin()) if checked["ess_bulk"].notna().any() else None,
         "divergences": _sum(_stat(stats, ("diverging",))),
         "grad_evals": grad_evals,
         "grad_evals_warmup": warmup_grad_evals,

@@ -146,9 +146,11 @@ def summarize(idata, parameters) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for name in parameters:
         draws = np.asarray(posterior[name].values, dtype=float)
-        flat = draws.reshape(draws.shape[0] * draws.shape[1], -1)
+        flat = draws.reshape(draws.shape[0] * draws.shape[1], -1)  # C order, as ArviZ labels them
+        # ArviZ's own labels: "mu", "theta[0]", "L[0, 1]" (a matrix), in the same order as ``flat``.
+        labels = [label for label in summary.index if str(label) == name or str(label).startswith(f"{name}[")]
         for i in range(flat.shape[1]):
-            label = name if draws.ndim == 2 else f"{name}[{i}]"
+            label = labels[i]
             row = summary.loc[label]
             entry = {"mean": float(row["mean"]), "sd": float(row["sd"]),
                      "mcse_mean": float(row["mcse_mean"]), "mcse_sd": float(row["mcse_sd"]),

@@ -143,8 +143,10 @@ def measure(config: dict, record: dict) -> None:
     record["language"] = backend.language
     if left_out:
         record["parameters_note"] = left_out  # the report shows it under the model's heading
+    # ESS and R-hat cover every sampled parameter, not only the reported ones (PROTOCOL).
+    diagnosed = spec.sampled_parameters(backend.language, data)
     record.update(quality(output.idata, parameters, record["sampling_s"],
-                          output.warmup_grad_evals, output.warmup_iterations))
+                          output.warmup_grad_evals, output.warmup_iterations, diagnosed=diagnosed))
     # Scored against the model's reference posterior for exactly this data, where one exists.
     from samplerbench.reference import score_run
 

@@ -121,3 +121,16 @@ def test_scoring_on_known_numbers():
     # Pooled over 40 such runs the same error is certain.
     entry = {**noisy["accuracy_parameters"]["mu"]}
     assert statistics.score_pooled([{"mu": entry}] * 40)["accuracy"] == "biased"
+
+
+def test_a_matrix_valued_parameter_is_summarized():
+    """ArviZ labels a matrix's elements "L[0, 0]"; the summary looked up "L[0]" and crashed."""
+    import arviz_base
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    idata = arviz_base.from_dict({"posterior": {"L": rng.normal(size=(4, 200, 2, 3)), "mu": rng.normal(size=(4, 200))}})
+    out = reference.summarize(idata, ["L", "mu"])
+    assert set(out) == {"mu", *(f"L[{i}, {j}]" for i in range(2) for j in range(3))}
+    draws = np.asarray(idata["posterior"]["L"].values)
+    assert out["L[1, 2]"]["mean"] == pytest.approx(draws[:, :, 1, 2].mean())
