@@ -1,7 +1,8 @@
 """The results store, interrupted sweeps and --resume, and reports rebuilt from the store.
 
 Real tiny sweeps through the real command line (numpyro is the quickest backend to start;
-cmdstan is skipped here, which exercises skipped records too).
+cmdstan is skipped, which exercises skipped records too: these sweeps point $CMDSTAN at an empty
+folder, so it is skipped whether or not a CmdStan is installed on the machine).
 """
 
 from __future__ import annotations
@@ -30,11 +31,15 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SWEEP_ARGS = ["--samplers", "numpyro", "cmdstan", "--n", "40", "80", "--runs", "2", "--chains", "2",
               "--tune", "100", "--draws", "100", "--cache", "cold"]
 PLANNED = 2 * (1 + 2 + 2)
+# cmdstan is skipped in these sweeps whatever is installed: $CMDSTAN names a folder with no CmdStan.
+NO_CMDSTAN = Path(__file__).parent / "fixtures" / "no-cmdstan-here"
+SWEEP_ENV = {**os.environ, "CMDSTAN": str(NO_CMDSTAN)}
 
 pytestmark = pytest.mark.xdist_group("store")  # one worker: the sweeps below share the cores
 
 
 def run(cmd, **kwargs):
+    kwargs.setdefault("env", SWEEP_ENV)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kwargs)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
@@ -194,7 +199,7 @@ def _alive(pid: int) -> bool:
 def test_a_killed_sweep_resumes_without_repeating_finished_runs(finished_sweep, tmp_path):
     db, out = tmp_path / "store.sqlite", tmp_path / "reports"
     proc = subprocess.Popen([*COMPARE, *SWEEP_ARGS, "--db", str(db), "--out", str(out), "--name", "broken"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=SWEEP_ENV)
     _wait_for_runs(db, 2, proc)
     workers = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)  # a crash: no clean-up code runs
@@ -310,7 +315,7 @@ def test_the_default_store_lives_under_results(tmp_path):
     """No --db: results/samplerbench.sqlite relative to where the command runs."""
     proc = subprocess.run([*COMPARE, "--samplers", "cmdstan", "--n", "40", "--runs", "1", "--no-gradient-floor",
                            "--out", str(tmp_path / "reports")], capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path, env=dict(os.environ))
+                          cwd=tmp_path, env=SWEEP_ENV)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "results" / "samplerbench.sqlite").exists()
 
