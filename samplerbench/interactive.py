@@ -89,15 +89,26 @@ def scaling_figure(part: pd.DataFrame, headline: int, title: str, order: list[st
     return fig
 
 
-def break_even_figure(lines: dict[tuple[str, str], tuple], ess: np.ndarray, title: str, order: list[str]) -> go.Figure:
+def break_even_figure(lines: dict[tuple[str, str], tuple], ess: np.ndarray, title: str, order: list[str],
+                      measured: dict[tuple[str, str], float] | None = None) -> go.Figure:
     """Seconds until a target ESS against the ESS needed, log-log: per backend and cache mode
-    the median over runs of time_to_ess_s (cold solid, warm dashed; one legend entry hides both)."""
+    the median over runs of time_to_ess_s (cold solid, warm dashed; dotted beyond the largest
+    ESS its runs reached, extrapolated; one legend entry hides them all)."""
     palette = colours(order)
+    measured = measured or {}
     fig = go.Figure()
     for (name, cache), (median, _low, _high) in lines.items():
-        fig.add_scatter(name=f"{name} ({cache})", legendgroup=name, x=ess.tolist(), y=median.tolist(),
+        inside = ess <= measured.get((name, cache), float("inf"))
+        fig.add_scatter(name=f"{name} ({cache})", legendgroup=name, x=ess[inside].tolist(), y=median[inside].tolist(),
                         mode="lines", line=dict(color=palette.get(name), dash="solid" if cache == "cold" else "dash"),
                         hovertemplate="<b>%{fullData.name}</b><br>%{x:,.0f} ESS after %{y:.2f} s<extra></extra>")
+        if (~inside).any():
+            beyond = ~inside | np.roll(~inside, -1)
+            fig.add_scatter(name=f"{name} ({cache}, extrapolated)", legendgroup=name, showlegend=False,
+                            x=ess[beyond].tolist(), y=median[beyond].tolist(), mode="lines",
+                            line=dict(color=palette.get(name), dash="dot", width=1.5),
+                            hovertemplate="<b>%{fullData.name}</b><br>%{x:,.0f} ESS after %{y:.2f} s "
+                                          "(beyond the largest ESS measured)<extra></extra>")
     fig.update_layout(**LAYOUT, title=title, xaxis_type="log", yaxis_type="log",
                       xaxis_title="bulk ESS needed (slowest parameter)", yaxis_title="seconds from process start")
     return fig

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import matplotlib
 
 matplotlib.use("Agg")  # files only: no display needed, and no GUI toolkit imported
@@ -139,14 +140,22 @@ def scaling_plot(table: pd.DataFrame, path: Path, title: str) -> Path:
     return path
 
 
-def break_even_plot(lines: dict[tuple[str, str], tuple], ess, targets, path: Path, title: str) -> Path:
-    """``lines``: (backend, cache) -> (median, min, max) seconds at each ESS in ``ess``."""
+def break_even_plot(lines: dict[tuple[str, str], tuple], ess, targets, path: Path, title: str,
+                    measured: dict[tuple[str, str], float] | None = None) -> Path:
+    """``lines``: (backend, cache) -> (median, min, max) seconds at each ESS in ``ess``;
+    ``measured``: (backend, cache) -> the largest ESS its runs reached: dotted beyond it."""
     backends = list(dict.fromkeys(name for name, _ in lines))
     colours = backend_colours(backends)
-    fig, ax = plt.subplots(figsize=(8.5, 5.6))
+    measured = measured or {}
+    fig, ax = plt.subplots(figsize=(8.5, 5.9))
     for (name, cache), (median, low, high) in lines.items():
         style = "-" if cache == "cold" else "--"
-        ax.plot(ess, median, style, color=colours[name], label=f"{name} ({cache})", linewidth=1.6)
+        reached = measured.get((name, cache), float("inf"))
+        inside = ess <= reached
+        ax.plot(ess[inside], median[inside], style, color=colours[name], label=f"{name} ({cache})", linewidth=1.6)
+        if (~inside).any():  # from the last measured point on: extrapolated from the measured rate
+            beyond = ~inside | np.roll(~inside, -1)
+            ax.plot(ess[beyond], median[beyond], ":", color=colours[name], linewidth=1.2)
         ax.fill_between(ess, low, high, color=colours[name], alpha=0.08, linewidth=0)
     for target in targets:
         ax.axvline(target, color="#888888", linestyle=":", linewidth=0.8)
@@ -161,6 +170,7 @@ def break_even_plot(lines: dict[tuple[str, str], tuple], ess, targets, path: Pat
     ax.grid(which="both", alpha=0.25)
     ax.legend(fontsize=8, ncol=2, frameon=False, loc="upper left")
     fig.suptitle(title + "\nlines: median over runs (solid: cold, dashed: warm); bands: min to max over runs"
+                 "\ndotted: beyond the largest ESS the backend's runs reached (extrapolated from the measured rate)"
                  "\nimport + compile + warmup + rest of end-to-end, then the draws at each run's measured rate",
                  fontsize=9.5)
     fig.tight_layout()

@@ -21,7 +21,7 @@ def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[
     """One times plot per (model, cache), a scaling plot when the sweep has several n, and a
     break-even plot per (model, n) under the key (model, n)."""
     from samplerbench import plots as plotting
-    from samplerbench.verdict import break_even_lines
+    from samplerbench.verdict import break_even_lines, measured_ess
 
     from samplerbench.fields import NOT_APPLICABLE
 
@@ -34,7 +34,8 @@ def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[
         if lines:
             path = out_dir / f"{stem}-{_file_label(model)}-n{n}-break-even.png"
             made[(model, n)] = {"break_even": plotting.break_even_plot(
-                lines, ess, summary.ess_targets, path, f"{model}, n = {n:,}: time to a target ESS").name}
+                lines, ess, summary.ess_targets, path, f"{model}, n = {n:,}: time to a target ESS",
+                measured_ess(summary, model, n)).name}
     for (model, cache), part in table.groupby(["model", "cache"], sort=False) if not table.empty else []:
         if not part["sampling_s_median"].notna().any():
             continue  # nothing measured: no picture of nothing

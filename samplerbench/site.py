@@ -27,7 +27,7 @@ from samplerbench.history import (
 from samplerbench.markdown import CACHE_MEANING
 from samplerbench.tables import headline_table, quality_table, scaling_table, time_to_ess_table
 from samplerbench.time_to_ess import headline_target
-from samplerbench.verdict import break_even_lines, break_even_table, model_verdict
+from samplerbench.verdict import break_even_lines, break_even_table, measured_ess, model_verdict
 
 DEFAULT_SITE = Path("reports") / "site"
 PLOTLY_JS = "plotly.min.js"
@@ -112,7 +112,8 @@ def model_sections(sweep: StoredSweep, model: str, order: list[str], prefix: str
         ess, lines = break_even_lines(summary, model, n)
         if lines:
             body.append(_figure(interactive.break_even_figure(
-                lines, ess, f"{model}, n = {n:,}: seconds to a target ESS (median over runs)", order),
+                lines, ess, f"{model}, n = {n:,}: seconds to a target ESS (median over runs)", order,
+                measured_ess(summary, model, n)),
                 f"{prefix}-break-even-n{n}"))
         crossings = break_even_table(summary, model, n)
         if not crossings.empty:

@@ -214,6 +214,54 @@ def _about(ess: float) -> str:
     return f"{round(ess, -digits):,.0f}"
 
 
+def measured_ess(summary: Summary, model, n) -> dict[tuple[str, str], float]:
+    """(backend, cache) -> the largest bulk ESS any of its runs reached: its break-even line
+    beyond that is extrapolated from the measured rate (PROTOCOL)."""
+    runs = _ok_runs(summary, model, n)
+    out = {}
+    for (sampler, cache), group in runs.groupby(["sampler", "cache"], sort=False):
+        values = pd.to_numeric(group["ess_bulk_min"], errors="coerce").dropna()
+        if len(values):
+            out[(sampler, cache)] = float(values.max())
+    return out
+
+
+def _times_at(summary: Summary, model, n, cache, sampler, ess: float) -> list[float]:
+    """Each run's time to ``ess`` (time_to_ess's per-run definition)."""
+    runs = _ok_runs(summary, model, n, cache)
+    runs = runs[runs["sampler"] == sampler]
+    fixed = pd.to_numeric(runs["fixed_s"], errors="coerce").to_numpy(dtype=float)
+    rate = pd.to_numeric(runs["draws_ess_per_s"], errors="coerce").to_numpy(dtype=float)
+    keep = np.isfinite(fixed) & np.isfinite(rate) & (rate > 0)
+    return [float(t) for t in fixed[keep] + ess / rate[keep]]
+
+
+CROSSING_GRID_POINTS = 49  # ESS values tested on each side of a crossing, log-spaced over the range
+
+
+def indistinguishable_range(summary: Summary, model, n, cache, a: str, b: str, crossing: float) -> tuple[float, float]:
+    """The ESS range around a crossing of a's and b's lines where the verdict's rule (bootstrap
+    CI of the ratio and Mann-Whitney, samplerbench.uncertainty) cannot tell their times apart."""
+    lo, hi = BREAK_EVEN_RANGE
+    grid = np.geomspace(lo, hi, CROSSING_GRID_POINTS)
+
+    def same(ess: float) -> bool:
+        return not compare_runs(_times_at(summary, model, n, cache, a, ess),
+                                _times_at(summary, model, n, cache, b, ess)).differ
+
+    start = int(np.searchsorted(grid, crossing))
+    low, high = crossing, crossing
+    for ess in grid[:start][::-1]:
+        if not same(ess):
+            break
+        low = float(ess)
+    for ess in grid[start:]:
+        if not same(ess):
+            break
+        high = float(ess)
+    return low, high
+
+
 def break_even_sentence(summary: Summary, model, n, cache) -> str | None:
     segments = fastest_segments(summary, model, n, cache)
     if not segments:
@@ -224,7 +272,18 @@ def break_even_sentence(summary: Summary, model, n, cache) -> str | None:
         return f"{mode.capitalize()}: **{segments[0][0]}** is fastest for any ESS from {lo:,} to {hi:,}."
     parts = [f"**{segments[0][0]}** up to about {_about(segments[0][2])} ESS"]
     parts += [f"then **{name}**" + (f" up to about {_about(end)}" if end < hi else "") for name, _, end in segments[1:]]
-    return f"{mode.capitalize()}: fastest is " + ", ".join(parts) + f" (ESS needed from {lo:,} to {hi:,})."
+    text = f"{mode.capitalize()}: fastest is " + ", ".join(parts) + f" (ESS needed from {lo:,} to {hi:,})"
+    reached = measured_ess(summary, model, n)
+    crossings = []
+    for (a, _, crossing), (b, _, _) in zip(segments, segments[1:]):
+        low, high = indistinguishable_range(summary, model, n, cache, a, b, crossing)
+        limit = min(reached.get((a, cache), math.inf), reached.get((b, cache), math.inf))
+        words = f"**{a}** and **{b}** cannot be told apart from about {_about(low)} to {_about(high)} ESS"
+        if crossing > limit:
+            words += (f", and they cross beyond the largest ESS measured ({limit:,.0f}), where both lines are "
+                      "extrapolated from the measured rates")
+        crossings.append(words)
+    return text + ". Where the lines cross: " + "; ".join(crossings) + "."
 
 
 def break_even_table(summary: Summary, model, n) -> pd.DataFrame:
