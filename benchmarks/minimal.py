@@ -79,6 +79,40 @@ def run_numpyro(data):
     return {"run_s": t1 - t0, "end_to_end_s": time.perf_counter() - t0}
 
 
+def run_numpyro_aot(data, seed=None):
+    """A third measurement of NumPyro's sampling (issue 25): the chain program compiled ahead of
+    time (``jax.pmap(...).lower(...).compile()``, the program ``MCMC.run`` maps over chains) and
+    executed alone, blocked on its result. With the seed of a samplerbench run it samples the
+    same chains (its kept draws' step count says so), so the two times describe the same work."""
+    from functools import partial
+
+    import jax
+    import numpyro
+    import numpyro.distributions as dist
+    from numpyro.infer import MCMC, NUTS
+
+    def model(x, y):
+        sigma = numpyro.sample("sigma", dist.HalfCauchy(10.0))
+        intercept = numpyro.sample("intercept", dist.Normal(0.0, 20.0))
+        slope = numpyro.sample("slope", dist.Normal(0.0, 20.0))
+        numpyro.sample("y", dist.Normal(intercept + slope * x, sigma), obs=y)
+
+    mcmc = MCMC(NUTS(model, target_accept_prob=0.8, max_tree_depth=10), num_warmup=1000, num_samples=1000,
+                num_chains=4, chain_method="parallel", progress_bar=False)
+    args = (data["x"], data["y"])
+    mcmc._args, mcmc._kwargs = args, {}  # what MCMC.run sets before it maps the chains
+    chain = partial(mcmc._single_chain_mcmc, args=args, kwargs={}, remove_sites=(),
+                    collect_fields=("z", "diverging", "num_steps", "energy", "accept_prob"))
+    keys = jax.random.split(jax.random.PRNGKey(int(time.time()) if seed is None else seed), 4)
+    t0 = time.perf_counter()
+    compiled = jax.pmap(chain).lower((keys, None, None)).compile()
+    t1 = time.perf_counter()
+    states, _ = compiled((keys, None, None))
+    jax.block_until_ready(states)
+    t2 = time.perf_counter()
+    return {"compile_s": t1 - t0, "execute_s": t2 - t1, "kept_grad_evals": int(states["num_steps"].sum())}
+
+
 def _finished(sampler) -> bool:
     try:
         return sampler.is_finished
@@ -108,10 +142,12 @@ RUNNERS = {
     "pymc-numpyro": run_pymc_with("numpyro"),
     "pymc-blackjax": run_pymc_with("blackjax"),
     "numpyro": run_numpyro,
+    "numpyro-aot": run_numpyro_aot,
     "nutpie": run_nutpie,
 }
 
 if __name__ == "__main__":
     backend, n = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     seed = json.loads((Path(__file__).resolve().parent.parent / "models" / "linear_regression" / "info.json").read_text())["data_seed"]
-    print(json.dumps({"backend": backend, "n": n, **RUNNERS[backend](generate(n, seed=seed))}))
+    extra = {"seed": int(sys.argv[3])} if len(sys.argv) > 3 else {}  # numpyro-aot: a run's sampling seed
+    print(json.dumps({"backend": backend, "n": n, **RUNNERS[backend](generate(n, seed=seed), **extra)}))
