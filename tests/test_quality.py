@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from samplerbench import markdown, statistics
 from samplerbench.fields import FLOOR
@@ -43,13 +44,16 @@ def test_quality_fields_and_overhead_ratio():
     assert row["overhead_x_floor"] == row["us_per_grad_median"] * parallel / records[1]["floor_us_per_grad"]
 
 
-def test_agreement_check_flags_a_wrongly_translated_backend(tmp_path):
-    """NumPyro runs a variant whose slope prior is Normal(0, 0.5) instead of Normal(0, 20)."""
+@pytest.mark.xdist_group("stan_builds")  # the worker whose httpstan cache has the Stan models built
+def test_agreement_check_flags_a_wrongly_translated_backend(tmp_path, shared_cache):
+    """NumPyro runs a variant whose slope prior is Normal(0, 0.5) instead of Normal(0, 20). The
+    vote is per model file (language): the Stan and PyMC versions outvote the NumPyro one (with
+    two languages only, a split along language lines names no side: tests/test_who_may_win.py)."""
     wrong = model_variant(tmp_path, "numpyro_model.py",
                           'dist.Normal(0.0, 20.0))\n    numpyro.sample("y"',
                           'dist.Normal(0.0, 0.5))\n    numpyro.sample("y"')
 
-    right = [tiny_run("pymc-numpyro"), tiny_run("nutpie")]
+    right = [tiny_run("pymc-numpyro"), tiny_run("nutpie"), tiny_run("pystan", cache_dir=shared_cache / "pystan-honesty")]
     bad = tiny_run("numpyro", model=str(wrong))
     assert bad["status"] == "ok", bad.get("reason")
     bad["model"] = "linear_regression"  # the same model as far as the report can tell
@@ -59,6 +63,7 @@ def test_agreement_check_flags_a_wrongly_translated_backend(tmp_path):
     assert "slope" in table.loc["numpyro", "disagreement"]
     assert table.loc["pymc-numpyro", "status"] == "ok"
     assert table.loc["nutpie", "status"] == "ok"
+    assert table.loc["pystan", "status"] == "ok"
 
     text = markdown.render_markdown(statistics.summarize(right + [bad]), header={})
     assert "DISAGREES" in text
