@@ -260,3 +260,10 @@ def test_diagnostics_cover_parameters_beyond_the_reported_ones(tmp_path):
     assert set(record["posterior"]) == {f"x{i}" for i in range(20)}  # the tables stay capped
     assert record["diagnosed_parameters"] == 22
     assert record["lowest_ess_parameter"] in ("a", "b"), record["lowest_ess_parameter"]
+
+
+def test_cmdstan_version_is_written_as_cmdstan_writes_it():
+    """cmdstanpy's cmdstan_version() is a tuple: the run note said "CmdStan (2, 35)"."""
+    from samplers.cmdstan import version_text
+
+    assert version_text((2, 35)) == "2.35" and version_text("2.36.0") == "2.36.0"
