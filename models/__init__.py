@@ -137,12 +137,13 @@ class ModelSpec:
         return numpyro.handlers.trace(numpyro.handlers.substitute(
             numpyro.handlers.seed(model, 0), data=point)).get_trace(data)
 
-    def reported_parameters(self, language: str, data: dict) -> tuple[list[str], str]:
+    def reported_parameters(self, language: str, data: dict, sampled: list[str] | None = None) -> tuple[list[str], str]:
         """The parameters a run reports: info.json's "parameters", else every sampled parameter
-        up to MAX_DEFAULT_PARAMETERS names; with a note when some were left out."""
+        up to MAX_DEFAULT_PARAMETERS names; with a note when some were left out. ``sampled``:
+        ``sampled_parameters(language, data)`` where the caller has it already."""
         if self.parameters:
             return list(self.parameters), ""
-        names = self.sampled_parameters(language, data)
+        names = sampled if sampled is not None else self.sampled_parameters(language, data)
         if len(names) <= MAX_DEFAULT_PARAMETERS:
             return names, ""
         return names[:MAX_DEFAULT_PARAMETERS], (

@@ -71,8 +71,10 @@ def quality(idata, parameters, sampling_s: float | None, warmup_grad_evals: int 
     diagnosed = [name for name in dict.fromkeys(diagnosed or parameters) if name in posterior_names] or list(parameters)
     every = list(dict.fromkeys([*parameters, *diagnosed]))
     full = arviz_stats.summary(idata, var_names=every, round_to="none")
-    summary = full[[_base_name(label) in set(parameters) for label in full.index]]
-    checked = full[[_base_name(label) in set(diagnosed) for label in full.index]]
+    base_names = [_base_name(label) for label in full.index]
+    reported, diagnosed_set = set(parameters), set(diagnosed)
+    summary = full[[name in reported for name in base_names]]
+    checked = full[[name in diagnosed_set for name in base_names]]
     stats = _group(idata, "sample_stats")
     grad_evals = _sum(_stat(stats, ("n_steps",)))
     if warmup_grad_evals is None:

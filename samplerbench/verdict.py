@@ -149,18 +149,24 @@ def fastest_draws(summary: Summary, model, n) -> str | None:
     return text + "." + barred_note
 
 
-def curves(summary: Summary, model, n, cache, sampler, ess: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Median, min and max over the runs of time_to_ess at every ESS in ``ess``: the same
-    per-run definition as the tables, so the plot and the tables agree at every target."""
+def run_times(summary: Summary, model, n, cache, sampler, ess: np.ndarray) -> np.ndarray:
+    """Each ok run's time_to_ess (runs × ESS values), from its fixed cost and draws' ESS rate:
+    the same per-run definition as the tables, for the plot, its crossings and their tests."""
     runs = _ok_runs(summary, model, n, cache)
     runs = runs[runs["sampler"] == sampler]
     fixed = pd.to_numeric(runs["fixed_s"], errors="coerce").to_numpy(dtype=float)
     rate = pd.to_numeric(runs["draws_ess_per_s"], errors="coerce").to_numpy(dtype=float)
     keep = np.isfinite(fixed) & np.isfinite(rate) & (rate > 0)
-    if not keep.any():
+    return fixed[keep, None] + np.asarray(ess, dtype=float)[None, :] / rate[keep, None]
+
+
+def curves(summary: Summary, model, n, cache, sampler, ess: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, min and max over the runs of time_to_ess at every ESS in ``ess``, so the plot and
+    the tables agree at every target."""
+    times = run_times(summary, model, n, cache, sampler, ess)
+    if not len(times):
         nan = np.full(len(ess), np.nan)
         return nan, nan, nan
-    times = fixed[keep, None] + ess[None, :] / rate[keep, None]
     return np.median(times, axis=0), times.min(axis=0), times.max(axis=0)
 
 
@@ -226,16 +232,6 @@ def measured_ess(summary: Summary, model, n) -> dict[tuple[str, str], float]:
     return out
 
 
-def _times_at(summary: Summary, model, n, cache, sampler, ess: float) -> list[float]:
-    """Each run's time to ``ess`` (time_to_ess's per-run definition)."""
-    runs = _ok_runs(summary, model, n, cache)
-    runs = runs[runs["sampler"] == sampler]
-    fixed = pd.to_numeric(runs["fixed_s"], errors="coerce").to_numpy(dtype=float)
-    rate = pd.to_numeric(runs["draws_ess_per_s"], errors="coerce").to_numpy(dtype=float)
-    keep = np.isfinite(fixed) & np.isfinite(rate) & (rate > 0)
-    return [float(t) for t in fixed[keep] + ess / rate[keep]]
-
-
 CROSSING_GRID_POINTS = 49  # ESS values tested on each side of a crossing, log-spaced over the range
 
 
@@ -246,8 +242,8 @@ def indistinguishable_range(summary: Summary, model, n, cache, a: str, b: str, c
     grid = np.geomspace(lo, hi, CROSSING_GRID_POINTS)
 
     def same(ess: float) -> bool:
-        return not compare_runs(_times_at(summary, model, n, cache, a, ess),
-                                _times_at(summary, model, n, cache, b, ess)).differ
+        return not compare_runs(run_times(summary, model, n, cache, a, [ess])[:, 0],
+                                run_times(summary, model, n, cache, b, [ess])[:, 0]).differ
 
     start = int(np.searchsorted(grid, crossing))
     low, high = crossing, crossing

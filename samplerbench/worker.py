@@ -139,12 +139,12 @@ def measure(config: dict, record: dict) -> None:
 
     diag_start = time.perf_counter()
     # info.json's parameters, or (a model without them) every sampled one of this language's version.
-    parameters, left_out = spec.reported_parameters(backend.language, data)
+    # ESS and R-hat cover every sampled parameter, not only the reported ones (PROTOCOL).
+    diagnosed = spec.sampled_parameters(backend.language, data)
+    parameters, left_out = spec.reported_parameters(backend.language, data, sampled=diagnosed)
     record["language"] = backend.language
     if left_out:
         record["parameters_note"] = left_out  # the report shows it under the model's heading
-    # ESS and R-hat cover every sampled parameter, not only the reported ones (PROTOCOL).
-    diagnosed = spec.sampled_parameters(backend.language, data)
     record.update(quality(output.idata, parameters, record["sampling_s"],
                           output.warmup_grad_evals, output.warmup_iterations, diagnosed=diagnosed))
     # Scored against the model's reference posterior for exactly this data, where one exists.

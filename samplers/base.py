@@ -63,13 +63,17 @@ def replay_steps_identical(timed, counted) -> bool:
     return timed.shape == counted.shape and bool(np.array_equal(timed, counted))
 
 
+def same_kept_steps(timed_idata, counted_idata) -> bool:
+    """Whether a counting run's kept draws took the timed run's leapfrog steps, draw for draw."""
+    return replay_steps_identical(timed_idata["sample_stats"].to_dataset()["n_steps"].values,
+                                  counted_idata["sample_stats"].to_dataset()["n_steps"].values)
+
+
 def counted_from_idata(timed_idata, counted_idata, method: str) -> WarmupCount:
     """A counting run's warmup steps (its ``warmup_sample_stats``), checked against the timed run."""
     warmup = counted_idata["warmup_sample_stats"].to_dataset()["n_steps"]
-    return WarmupCount(
-        grad_evals=int(warmup.sum()), iterations=int(warmup.sizes["draw"]), method=method,
-        replay_identical=replay_steps_identical(timed_idata["sample_stats"].to_dataset()["n_steps"].values,
-                                                counted_idata["sample_stats"].to_dataset()["n_steps"].values))
+    return WarmupCount(grad_evals=int(warmup.sum()), iterations=int(warmup.sizes["draw"]), method=method,
+                       replay_identical=same_kept_steps(timed_idata, counted_idata))
 
 
 @dataclass

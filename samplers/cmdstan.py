@@ -7,7 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
-from samplers.base import Backend, SamplerOutput, WarmupCount, described_calls, replay_steps_identical, stan_data
+from samplers.base import Backend, SamplerOutput, WarmupCount, described_calls, same_kept_steps, stan_data
 
 INSTALL_HINT = (
     "install CmdStan with `python -m cmdstanpy.install_cmdstan` (downloads from GitHub) or "
@@ -120,9 +120,7 @@ class CmdStanBackend(Backend):
             counting = stan_model.sample(**{**sample_kwargs, "save_warmup": True,
                                             "output_dir": str(Path(settings.work_dir, "cmdstan_counting"))})
             counted_idata, warmup_steps = draws_and_warmup_steps(counting)
-            return WarmupCount(warmup_steps, settings.tune, COUNT_METHOD, replay_steps_identical(
-                idata["sample_stats"].to_dataset()["n_steps"].values,
-                counted_idata["sample_stats"].to_dataset()["n_steps"].values))
+            return WarmupCount(warmup_steps, settings.tune, COUNT_METHOD, same_kept_steps(idata, counted_idata))
 
         # CmdStan reports each chain's warm-up and sampling seconds: their share splits sampling_s.
         chain_times = fit.time or []
