@@ -39,7 +39,7 @@ browser:
 	fi
 
 test: $(STAMP) browser
-	$(PY) -m pytest -m "slow or not slow" -n 2 --dist loadgroup $(ARGS)
+	$(PY) -m pytest -m "slow or not slow" -n 2 --dist loadgroup --durations=30 $(ARGS)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow" $(ARGS)
