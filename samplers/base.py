@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 if TYPE_CHECKING:  # the clock's module imports no sampling library either; typing only
     from models import ModelSpec
-    from samplerbench.timing import RunClock
+    from samplerbench.measure.timing import RunClock
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ class Backend:
     def run(self, model: ModelSpec, data: dict, settings: RunSettings, clock: RunClock) -> SamplerOutput:
         """Build, compile and sample ``model`` on ``data``; return the draws as ArviZ data.
 
-        The clock's contract (samplerbench/timing.py), what makes the numbers mean what
+        The clock's contract (samplerbench/measure/timing.py), what makes the numbers mean what
         PROTOCOL says:
 
         - compile: wrap the library's compile step in ``clock.compiling()``, or count every

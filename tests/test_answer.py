@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 
 from conftest import tiny_run
-from samplerbench.orchestrator import SweepConfig, plan
-from samplerbench.records import load_records, records_frame
-from samplerbench.statistics import summarize
-from samplerbench.store import ResultStore
+from samplerbench.sweep.orchestrator import SweepConfig, plan
+from samplerbench.store.records import load_records, records_frame
+from samplerbench.analysis.statistics import summarize
+from samplerbench.store.database import ResultStore
 from samplerbench.time_to_ess import time_to_ess_column
-from samplerbench.uncertainty import compare_runs
-from samplerbench.verdict import fastest_draws, fastest_to_ess
+from samplerbench.analysis.uncertainty import compare_runs
+from samplerbench.analysis.verdict import fastest_draws, fastest_to_ess
 
 REPO = Path(__file__).resolve().parent.parent
 COMPARE = [sys.executable, str(REPO / "scripts" / "compare.py")]

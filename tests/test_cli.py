@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from samplerbench.cli import main
+from samplerbench.cli.compare import main
 
 REPO = Path(__file__).resolve().parent.parent
 COMPARE = [sys.executable, str(REPO / "scripts" / "compare.py")]
@@ -149,7 +149,7 @@ def test_a_model_folder_whose_info_names_another_model_is_refused(tmp_path):
 
 
 def test_a_garbled_worker_record_becomes_a_failed_record(tmp_path):
-    from samplerbench.orchestrator import _read_worker_record
+    from samplerbench.sweep.orchestrator import _read_worker_record
 
     (tmp_path / "a.json").write_text('{"status": "ok", "sampling_')
     (tmp_path / "b.json").write_text('[1, 2]')

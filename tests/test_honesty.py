@@ -9,7 +9,7 @@ import statistics
 import pytest
 
 import samplers
-from samplerbench.orchestrator import SweepConfig, plan
+from samplerbench.sweep.orchestrator import SweepConfig, plan
 from tests.conftest import tiny_run
 
 ALL = samplers.names()
@@ -118,7 +118,7 @@ def test_output_building_is_left_out_of_sampling(sampler, availability, shared_c
 
 
 def test_runs_are_interleaved_across_backends():
-    cfg = SweepConfig(models=["linear_regression"], samplers=["numpyro", "nutpie"], ns=[100], runs=2)
+    cfg = SweepConfig(models=["linear_regression"], samplers=["numpyro", "nutpie"], ns=[100], runs=2, cache="cold")
     order = [(task.sampler, task.run) for task in plan(cfg)]
     assert order == [("gradient-floor", 1), ("numpyro", 1), ("nutpie", 1), ("numpyro", 2), ("nutpie", 2)]
 
@@ -128,7 +128,7 @@ import json, sys, time
 import jax.monitoring
 from numpyro.infer import MCMC
 import models, samplers
-from samplerbench.timing import RunClock
+from samplerbench.measure.timing import RunClock
 
 # An observer independent of RunClock: its own compile-event listener, and the moment
 # NumPyro's MCMC.run returns (the chains may still be running on the device then).
@@ -164,8 +164,8 @@ def test_no_compile_after_the_chains_were_dispatched_is_subtracted(sampler, avai
     import subprocess
     import sys
 
-    from samplerbench.orchestrator import worker_env
-    from samplerbench.timing import covered_s, intersection
+    from samplerbench.sweep.orchestrator import worker_env
+    from samplerbench.measure.timing import covered_s, intersection
 
     if availability[sampler]:
         pytest.skip(availability[sampler])

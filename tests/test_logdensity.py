@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import models
-from samplerbench import logdensity
+from samplerbench.tools import logdensity
 from tests.conftest import model_variant
 
 # Same xdist worker for every test that builds Stan models, so each model compiles once.

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 import models
-from samplerbench.records import load_records_file
+from samplerbench.store.records import load_records_file
 from tests.conftest import tiny_run
 
 REPO = Path(__file__).resolve().parents[1]

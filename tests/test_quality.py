@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from samplerbench import markdown, statistics
+from samplerbench.analysis import statistics
+from samplerbench.views import markdown
 from samplerbench.fields import FLOOR
 from tests.conftest import model_variant, tiny_run
 

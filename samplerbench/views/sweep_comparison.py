@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from samplerbench.records import backend_versions, first_ok, load_records_file
-from samplerbench.statistics import summarize
-from samplerbench.tables import fmt
+from samplerbench.store.records import backend_versions, first_ok, load_records_file
+from samplerbench.analysis.statistics import summarize
+from samplerbench.views.tables import fmt
 from samplerbench.environment import differences, version_changes
-from samplerbench.store import ResultStore
+from samplerbench.store.database import ResultStore
 from samplerbench.time_to_ess import HEADLINE_TARGET, ess_targets_of, time_to_ess_column
-from samplerbench.uncertainty import RatioTest, compare_runs
+from samplerbench.analysis.uncertainty import RatioTest, compare_runs
 
 RATIO_METRICS = (
     ("compile_s", "compile s"), ("sampling_s", "sampling s"),
@@ -76,7 +76,7 @@ def config_differences(a: dict, b: dict) -> list[str]:
 def ratio_frame(a: Sweep, b: Sweep, sampler_order: list[str] | None = None) -> pd.DataFrame:
     """One row per (model, n, backend) measured in either sweep (and per cache mode, when a
     sweep measured both): medians, B / A, and whether B really differs from A in time to the
-    headline ESS and end-to-end (samplerbench.uncertainty: bootstrap interval and Mann–Whitney),
+    headline ESS and end-to-end (samplerbench.analysis.uncertainty: bootstrap interval and Mann–Whitney),
     and which of its libraries' versions differ (as each sweep's workers recorded them)."""
     summaries = [summarize(sweep.records, sampler_order, (*ess_targets_of(sweep.header), HEADLINE_TARGET))
                  for sweep in (a, b)]

@@ -1,7 +1,7 @@
 """Runs every (model, n, backend) ``runs`` times, each run in a fresh worker process.
 
 The parent never imports a sampling library: it prepares the environment (caches, host
-devices, float64), spawns ``samplerbench.worker``, enforces the timeout, times the whole
+devices, float64), spawns ``samplerbench.measure.worker``, enforces the timeout, times the whole
 process, and appends each record to the JSON-lines files the moment it arrives.
 """
 
@@ -37,15 +37,23 @@ _RUN_FIELDS = {f.name: f for f in fields(RunSettings)}
 SWEEP_SETTINGS = tuple(name for name in _RUN_FIELDS if name not in ("seed", "cache_dir", "work_dir"))
 
 
+def _every_backend() -> list[str]:
+    import samplers  # the registry: names only, no backend module is imported
+
+    return samplers.names()
+
+
 @dataclass
 class SweepConfig:
-    """A sweep: what to run, and the run settings (defaults are RunSettings' own)."""
+    """A sweep: what to run, and the run settings. The one source of every default of a sweep:
+    the run settings' are RunSettings' own, and the command line's flags, their help and
+    ``--resume`` read theirs from here (``sweep_default``)."""
 
-    models: list[str]
-    samplers: list[str]
-    ns: list[int]
+    models: list[str] = field(default_factory=lambda: ["linear_regression"])
+    samplers: list[str] = field(default_factory=lambda: _every_backend())
+    ns: list[int] = field(default_factory=lambda: [2000])
     runs: int = 5
-    cache: str = _RUN_FIELDS["cache"].default
+    cache: str = BOTH  # a sweep's default: cold and warm runs interleaved (a run's own mode is one of them)
     chains: int = _RUN_FIELDS["chains"].default
     tune: int = _RUN_FIELDS["tune"].default
     draws: int = _RUN_FIELDS["draws"].default
@@ -72,6 +80,12 @@ class SweepConfig:
         values = {name: getattr(self, name) for name in SWEEP_SETTINGS}
         values["cache"] = cache or self.cache
         return RunSettings(seed=seed, cache_dir=str(cache_dir), work_dir=str(work_dir), **values)
+
+
+def sweep_default(name: str):
+    """The default of one SweepConfig field (a fresh copy of a list)."""
+    f = SweepConfig.__dataclass_fields__[name]
+    return f.default_factory() if callable(f.default_factory) else f.default
 
 
 def worker_env(base: dict, cache_dir: Path, cache: str, chains: int) -> dict:
@@ -110,7 +124,7 @@ def probe_availability(names: list[str], timeout_s: float = 120,
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     try:
         proc = subprocess.run(
-            [python or sys.executable, "-m", "samplerbench.probe", *names],
+            [python or sys.executable, "-m", "samplerbench.sweep.probe", *names],
             capture_output=True, text=True, env=env, timeout=timeout_s, cwd=REPO_ROOT,
         )
         return json.loads(proc.stdout)
@@ -169,7 +183,7 @@ def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, ca
     with open(log_path, "w") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            [cfg.worker_python, "-m", "samplerbench.worker", str(config_path), str(result_path)],
+            [cfg.worker_python, "-m", "samplerbench.measure.worker", str(config_path), str(result_path)],
             cwd=work_dir, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )

@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from samplerbench.environment import machine_label, record_machine, version_changes
-from samplerbench.records import backend_versions
-from samplerbench.statistics import Summary, summarize
-from samplerbench.store import ResultStore, SweepInfo
+from samplerbench.store.records import backend_versions
+from samplerbench.analysis.statistics import Summary, summarize
+from samplerbench.store.database import ResultStore, SweepInfo
 from samplerbench.time_to_ess import HEADLINE_TARGET, ess_targets_of, time_to_ess_column
-from samplerbench.uncertainty import compare_runs
+from samplerbench.analysis.uncertainty import compare_runs
 
 # The settings that change how much work a run does: only sweeps that share them share a line.
 SETTING_KEYS = ("chains", "tune", "draws", "target_accept", "max_treedepth")

@@ -1,6 +1,6 @@
 """The answer, stated outright, from a ``Summary``: per model and n, which backend reaches the
 headline ESS first from a cold start and on a re-run, which gains ESS fastest once compiled,
-whether the runner-up really differs (samplerbench.uncertainty), and where the break-even
+whether the runner-up really differs (samplerbench.analysis.uncertainty), and where the break-even
 lines of time against ESS needed cross.
 
 Only backends whose posterior agrees with the other languages' (voted per model file), is not
@@ -17,9 +17,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from samplerbench.statistics import RHAT_LIMIT, Summary
+from samplerbench.analysis.statistics import RHAT_LIMIT, Summary
 from samplerbench.time_to_ess import headline_target, time_to_ess_column
-from samplerbench.uncertainty import compare_runs
+from samplerbench.analysis.uncertainty import compare_runs
 
 CACHE_WORDS = {
     "cold": "From a cold start (a new or changed model)",
@@ -237,7 +237,7 @@ CROSSING_GRID_POINTS = 49  # ESS values tested on each side of a crossing, log-s
 
 def indistinguishable_range(summary: Summary, model, n, cache, a: str, b: str, crossing: float) -> tuple[float, float]:
     """The ESS range around a crossing of a's and b's lines where the verdict's rule (bootstrap
-    CI of the ratio and Mann-Whitney, samplerbench.uncertainty) cannot tell their times apart."""
+    CI of the ratio and Mann-Whitney, samplerbench.analysis.uncertainty) cannot tell their times apart."""
     lo, hi = BREAK_EVEN_RANGE
     grid = np.geomspace(lo, hi, CROSSING_GRID_POINTS)
 

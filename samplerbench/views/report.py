@@ -1,14 +1,14 @@
 """A sweep's report files: <stem>.md with its PNG plots, <stem>.csv, <stem>.env.json and
-<stem>.runs.jsonl, all from one ``Summary`` (samplerbench.statistics)."""
+<stem>.runs.jsonl, all from one ``Summary`` (samplerbench.analysis.statistics)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from samplerbench.markdown import render_markdown
-from samplerbench.statistics import Summary
-from samplerbench.tables import all_posterior_rows
+from samplerbench.views.markdown import render_markdown
+from samplerbench.analysis.statistics import Summary
+from samplerbench.views.tables import all_posterior_rows
 
 
 def _file_label(model: str) -> str:
@@ -20,8 +20,8 @@ def _file_label(model: str) -> str:
 def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[str, str]]:
     """One times plot per (model, cache), a scaling plot when the sweep has several n, and a
     break-even plot per (model, n) under the key (model, n)."""
-    from samplerbench import plots as plotting
-    from samplerbench.verdict import break_even_lines, measured_ess
+    from samplerbench.views import plots as plotting
+    from samplerbench.analysis.verdict import break_even_lines, measured_ess
 
     from samplerbench.fields import NOT_APPLICABLE
 

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import samplers
-from samplerbench import markdown, report, site, sweep_comparison
-from samplerbench.statistics import summarize
+from samplerbench.views import markdown, report, site, sweep_comparison
+from samplerbench.analysis.statistics import summarize
 from samplerbench.time_to_ess import ess_targets_of
-from samplerbench.store import DEFAULT_DB, ResultStore, StoreError
+from samplerbench.store.database import DEFAULT_DB, ResultStore, StoreError
 
 DESCRIPTION = """\
 Rebuild reports from the results store (nothing is measured again), list the stored sweeps,

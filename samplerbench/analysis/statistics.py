@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from samplerbench.fields import KEYS, QUALITY, RUN_DERIVED, TIMING_FIELDS, UNMEASURED
-from samplerbench.records import gradient_floors, records_frame
+from samplerbench.store.records import gradient_floors, records_frame
 from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, headline_target, time_to_ess_column
-from samplerbench.uncertainty import is_unstable, relative_sd
+from samplerbench.analysis.uncertainty import is_unstable, relative_sd
 
 
 # Quality warnings that matter: any divergence, R-hat above 1.01, bulk ESS below 400.
@@ -62,10 +62,10 @@ def pooled_posteriors(ok: pd.DataFrame) -> dict[str, tuple[float, float]]:
 
 
 def score_pooled(scored_runs: list[dict[str, dict]]) -> dict:
-    """The reference score (``reference.score``) of a backend's runs pooled, mean and sd alike:
+    """The reference score (``accuracy.score``) of a backend's runs pooled, mean and sd alike:
     a bias too small to be certain in one run shows over several. ``scored_runs`` are the runs'
     ``accuracy_parameters``, which carry the reference's numbers beside the run's."""
-    from samplerbench.reference import score
+    from samplerbench.analysis.accuracy import score
 
     pooled = pool_estimates(scored_runs, ("mean", "sd"))
     reference = {}
@@ -155,7 +155,7 @@ def accuracy_summary(ok: pd.DataFrame) -> dict:
     else "inconclusive" (too few effective draws to tell); "" when no run had a reference.
     ``accuracy_worst`` names the worst parameter: of the pooled runs when there are several,
     else of the run."""
-    from samplerbench.reference import BIASED
+    from samplerbench.analysis.accuracy import BIASED
 
     scored = [r for _, r in ok.iterrows() if isinstance(r.get("accuracy"), str)]
     if not scored:

@@ -19,15 +19,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from samplerbench import interactive
+from samplerbench.views import interactive
 from samplerbench.environment import machine_label
-from samplerbench.history import (
+from samplerbench.views.history import (
     StoredSweep, changes_frame, history_frame, key_versions, load_sweeps, settings_label,
 )
-from samplerbench.markdown import CACHE_MEANING
-from samplerbench.tables import headline_table, quality_table, scaling_table, time_to_ess_table
+from samplerbench.views.markdown import CACHE_MEANING
+from samplerbench.views.tables import headline_table, quality_table, scaling_table, time_to_ess_table
 from samplerbench.time_to_ess import headline_target
-from samplerbench.verdict import break_even_lines, break_even_table, measured_ess, model_verdict
+from samplerbench.analysis.verdict import break_even_lines, break_even_table, measured_ess, model_verdict
 
 DEFAULT_SITE = Path("reports") / "site"
 PLOTLY_JS = "plotly.min.js"

@@ -12,25 +12,37 @@ from pathlib import Path
 
 import models
 import samplers
-from samplerbench import cluster, environment, markdown, records as record_files, report
+from samplerbench import environment
+from samplerbench.store import records as record_files
+from samplerbench.sweep import cluster
+from samplerbench.views import markdown, report
 from samplerbench.fields import FLOOR, UNMEASURED, record_kind
-from samplerbench.orchestrator import (
-    BOTH, CACHE_MODES, RecordSink, SweepConfig, measure_sweep, plan, probe_availability, sweep_header,
+from samplerbench.sweep.orchestrator import (
+    BOTH, CACHE_MODES, RecordSink, SweepConfig, measure_sweep, plan, probe_availability, sweep_default, sweep_header,
 )
-from samplerbench.statistics import summarize
-from samplerbench.store import DEFAULT_DB, ResultStore, StoreError, run_key
-from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, ess_targets_of
+from samplerbench.analysis.statistics import summarize
+from samplerbench.store.database import DEFAULT_DB, ResultStore, StoreError, run_key
+from samplerbench.time_to_ess import ess_targets_of
 
-# Flag -> (SweepConfig field, default). Flags default to None in argparse so that --resume can
-# tell the flags a user typed (which must match the stored sweep) from the ones left out.
+# Flag -> SweepConfig field; each default is SweepConfig's own (orchestrator.sweep_default), in
+# the help too. Flags default to None in argparse so that --resume can tell the flags a user
+# typed (which must match the stored sweep) from the ones left out.
 CONFIG_FLAGS = {
-    "n": ("ns", [2000]), "runs": ("runs", 5), "samplers": ("samplers", ["all"]),
-    "models": ("models", ["linear_regression"]), "chains": ("chains", 4), "tune": ("tune", 1000),
-    "draws": ("draws", 1000), "target_accept": ("target_accept", 0.8),
-    "max_treedepth": ("max_treedepth", 10), "cache": ("cache", BOTH), "timeout": ("timeout_s", 600.0),
-    "gradient_floor": ("gradient_floor", True), "ess_targets": ("ess_targets", list(DEFAULT_ESS_TARGETS)),
-    "python": ("python", None),
+    "n": "ns", "runs": "runs", "samplers": "samplers", "models": "models", "chains": "chains", "tune": "tune",
+    "draws": "draws", "target_accept": "target_accept", "max_treedepth": "max_treedepth", "cache": "cache",
+    "timeout": "timeout_s", "gradient_floor": "gradient_floor", "ess_targets": "ess_targets", "python": "python",
 }
+
+
+def _default_text(flag: str) -> str:
+    """A flag's default as its help prints it."""
+    value = sweep_default(CONFIG_FLAGS[flag])
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return " ".join(map(str, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
 
 DESCRIPTION = """\
 Time MCMC sampler backends on the same model and data, compilation included.
@@ -89,9 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--n", type=positive_int, nargs="+", default=None, metavar="N",
                    help="number of data points; several sizes make a data-size sweep whose report "
-                   "and plots show how each backend grows with n (default 2000)")
+                   f"and plots show how each backend grows with n (default {_default_text('n')})")
     p.add_argument("--runs", type=positive_int, default=None,
-                   help="timed runs per (model, n, backend), each in a fresh process (default 5)")
+                   help=f"timed runs per (model, n, backend), each in a fresh process (default {_default_text('runs')})")
     p.add_argument("--samplers", nargs="+", default=None, metavar="NAME",
                    help=f"backends to run, or 'all' (default). Valid: {', '.join(samplers.names())}")
     p.add_argument("--models", nargs="+", default=None, metavar="NAME",
@@ -100,32 +112,32 @@ def build_parser() -> argparse.ArgumentParser:
                    "numpyro_model.py, with data.json, a CSV named in info.json, or data.py), or one model "
                    "file (a .stan file, or a .py file with a PyMC build(data) or a NumPyro model(data)) with "
                    "--data. Each backend runs the models written in its language; for the others its row "
-                   "says 'not applicable' (default linear_regression)")
+                   f"says 'not applicable' (default {_default_text('models')})")
     p.add_argument("--data", type=Path, default=None, metavar="JSON",
                    help="the data of a model given as one file (--models path/to/model.stan --data "
                    "path/to/data.json), in Stan's JSON data format (what cmdstanpy writes); the model file "
                    "and its data are copied into a folder under the --db folder's models/")
-    p.add_argument("--chains", type=positive_int, default=None, help="chains per run (default 4)")
+    p.add_argument("--chains", type=positive_int, default=None, help=f"chains per run (default {_default_text('chains')})")
     p.add_argument("--tune", type=positive_int, default=None,
-                   help="warmup (tuning) iterations per chain (default 1000)")
+                   help=f"warmup (tuning) iterations per chain (default {_default_text('tune')})")
     p.add_argument("--draws", type=positive_int, default=None,
-                   help="kept draws per chain (default 1000)")
+                   help=f"kept draws per chain (default {_default_text('draws')})")
     p.add_argument("--target-accept", type=probability, default=None,
-                   help="target acceptance rate of step-size adaptation (default 0.8)")
+                   help=f"target acceptance rate of step-size adaptation (default {_default_text('target_accept')})")
     p.add_argument("--max-treedepth", type=positive_int, default=None,
-                   help="maximum NUTS tree depth (default 10)")
+                   help=f"maximum NUTS tree depth (default {_default_text('max_treedepth')})")
     p.add_argument("--cache", choices=(*CACHE_MODES, BOTH), default=None,
                    help="cold: every run starts with empty compile caches (first run of a new "
                    "model); warm: an untimed priming run fills the caches first (re-running an "
                    "unchanged model); both: cold and warm runs interleaved in one sweep, so one "
-                   "report answers for a first run and a re-run. Default both")
+                   f"report answers for a first run and a re-run. Default {_default_text('cache')}")
     p.add_argument("--ess-targets", type=positive_int, nargs="+", default=None, metavar="ESS",
                    help="bulk ESS targets of the time-to-ESS columns, verdict and break-even plot: "
                    "seconds from process start until the slowest parameter has that ESS "
-                   f"(default {' '.join(map(str, DEFAULT_ESS_TARGETS))})")
+                   f"(default {_default_text('ess_targets')})")
     p.add_argument("--timeout", type=positive_float, default=None, metavar="SECONDS",
                    help="wall-clock limit per run; a run past it is killed and recorded as "
-                   "failed (default 600)")
+                   f"failed (default {_default_text('timeout')})")
     p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
                    help="report directory: <stem>.md (embeds the plots), <stem>-*.png, <stem>.csv "
                    "(aggregated table), <stem>.env.json and the sweep's run records as "
@@ -146,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "bare compiled value-and-gradient of the log density in every language the model "
                    "has where an in-process call exists (JAX jit of the NumPyro model, PyTensor's "
                    "compiled dlogp of the PyMC model), timed in a compiled loop; the fastest is the "
-                   "floor (default on)")
+                   f"floor (default {_default_text('gradient_floor')})")
     p.add_argument("--python", default=None, metavar="PATH",
                    help="run the workers with this Python interpreter, e.g. another virtual environment "
                    "with other library versions (the orchestrator stays in its own); each record and "
@@ -266,8 +278,8 @@ def _describe(record: dict) -> str:
 
 
 def _config_from_args(args, parser) -> SweepConfig:
-    values = {field: getattr(args, flag) if getattr(args, flag) is not None else default
-              for flag, (field, default) in CONFIG_FLAGS.items()}
+    values = {field: getattr(args, flag) if getattr(args, flag) is not None else sweep_default(field)
+              for flag, field in CONFIG_FLAGS.items()}
     values["samplers"] = _resolve(values["samplers"], samplers.names(), "sampler", parser)
     values["models"] = _resolve_models(values["models"], getattr(args, "data", None),
                                        Path(getattr(args, "db", DEFAULT_DB)).parent / "models", parser)
@@ -295,9 +307,9 @@ def _resumed_config(args, parser, stored: dict, sweep_id: str) -> SweepConfig:
     typed = {flag: getattr(args, flag) for flag in CONFIG_FLAGS if getattr(args, flag) is not None}
     if typed:
         asked = _config_from_args(args, parser)
-        clashes = [f"--{flag.replace('_', '-')} {getattr(asked, CONFIG_FLAGS[flag][0])} "
-                   f"(stored: {getattr(cfg, CONFIG_FLAGS[flag][0])})"
-                   for flag in typed if getattr(asked, CONFIG_FLAGS[flag][0]) != getattr(cfg, CONFIG_FLAGS[flag][0])]
+        clashes = [f"--{flag.replace('_', '-')} {getattr(asked, CONFIG_FLAGS[flag])} "
+                   f"(stored: {getattr(cfg, CONFIG_FLAGS[flag])})"
+                   for flag in typed if getattr(asked, CONFIG_FLAGS[flag]) != getattr(cfg, CONFIG_FLAGS[flag])]
         if clashes:
             parser.error(f"--resume: sweep {sweep_id} was started with other settings: {'; '.join(clashes)}. "
                          "Resume with the same flags (or none), or start a new sweep without --resume")

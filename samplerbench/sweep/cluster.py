@@ -29,10 +29,10 @@ from pathlib import Path
 from samplerbench import environment
 from samplerbench.environment import machine_label
 from samplerbench.fields import FLOOR, UNMEASURED
-from samplerbench.orchestrator import (
+from samplerbench.sweep.orchestrator import (
     PlannedRun, SweepConfig, measure_tasks, probe_availability, unmeasured_record,
 )
-from samplerbench.store import run_key
+from samplerbench.store.database import run_key
 
 RESOURCE = "bench"  # each worker offers bench=1; each cell asks for 1
 ABANDONED_AFTER_S = 120.0  # a cell stops when the client's heartbeat has not moved for this long

@@ -1,4 +1,4 @@
-"""One measured run in a fresh process: ``python -m samplerbench.worker CONFIG.json RESULT.json``.
+"""One measured run in a fresh process: ``python -m samplerbench.measure.worker CONFIG.json RESULT.json``.
 
 The orchestrator starts this process with the environment already set (caches, XLA host
 devices, float64), and reads back exactly one JSON record. Only this process imports the
@@ -91,7 +91,7 @@ def measure(config: dict, record: dict) -> None:
     """Fill ``record`` step by step, so a crash keeps the timings already taken."""
     import models
     import samplers
-    from samplerbench.timing import RunClock
+    from samplerbench.measure.timing import RunClock
 
     backend = samplers.get(config["sampler"])
     spec = models.get(config["model"])
@@ -135,7 +135,7 @@ def measure(config: dict, record: dict) -> None:
     record.update(_numerics_used(output.idata))
     _count_warmup(output, record)
 
-    from samplerbench.diagnostics import quality
+    from samplerbench.measure.diagnostics import quality
 
     diag_start = time.perf_counter()
     # info.json's parameters, or (a model without them) every sampled one of this language's version.
@@ -148,7 +148,7 @@ def measure(config: dict, record: dict) -> None:
     record.update(quality(output.idata, parameters, record["sampling_s"],
                           output.warmup_grad_evals, output.warmup_iterations, diagnosed=diagnosed))
     # Scored against the model's reference posterior for exactly this data, where one exists.
-    from samplerbench.reference import score_run
+    from samplerbench.analysis.accuracy import score_run
 
     record.update(score_run(spec, data, record["posterior"]))
     record["diagnostics_s"] = time.perf_counter() - diag_start
@@ -160,7 +160,7 @@ def measure(config: dict, record: dict) -> None:
 
 def measure_floor(config: dict, record: dict) -> None:
     import models
-    from samplerbench import floor
+    from samplerbench.measure import floor
 
     spec = models.get(config["model"])
     record["versions"] = _versions(("jax", "jaxlib", "numpyro", "pymc", "pytensor", "numba"))

@@ -5,7 +5,7 @@
    samplerbench calls, and data that fit ``model.stan``;
 2. the versions it has use the same parameter names;
 3. their log densities differ only by a constant, and their gradients on the unconstrained
-   space agree parameter by parameter (``samplerbench.logdensity``; a language that alone
+   space agree parameter by parameter (``samplerbench.tools.logdensity``; a language that alone
    differs is named, with the parameters whose partial derivatives differ); with one
    language there is nothing to compare, and the check says so;
 4. a tiny sampling run succeeds on every available backend of the model's languages, each in
@@ -145,7 +145,7 @@ def check(name_or_folder: str, n: int = 50, sample: bool = True, samplers_to_run
         result.passed.append(f"parameter names match across {', '.join(spec.languages)}")
         log(f"[{folder.name}] parameter names ok")
 
-        from samplerbench import logdensity
+        from samplerbench.tools import logdensity
 
         for jacobian in (True, False):
             comparison = logdensity.compare(spec, n=n, jacobian=jacobian, languages=spec.languages)
@@ -164,14 +164,14 @@ def check(name_or_folder: str, n: int = 50, sample: bool = True, samplers_to_run
 def check_sampling(spec, n: int, samplers_to_run, result: CheckResult, log) -> list[str]:
     """A tiny run on every available backend of the model's languages; their posteriors must agree."""
     import samplers
-    from samplerbench.orchestrator import SweepConfig, measure_one, probe_availability
-    from samplerbench.statistics import summarize
+    from samplerbench.sweep.orchestrator import SweepConfig, measure_one, probe_availability
+    from samplerbench.analysis.statistics import summarize
 
     folder = spec.folder
     names = [name for name in samplers_to_run or samplers.names() if samplers.get(name).language in spec.languages]
     availability = probe_availability(names)
-    cfg = SweepConfig(models=[str(folder)], samplers=names, ns=[n], runs=1, chains=2, tune=200, draws=200,
-                      timeout_s=600)
+    cfg = SweepConfig(models=[str(folder)], samplers=names, ns=[n], runs=1, cache="cold", chains=2, tune=200,
+                      draws=200)  # tiny, cold: a check of the model, not a measurement
     root = Path(tempfile.mkdtemp(prefix="samplerbench-check-"))
     (root / "work").mkdir()
     problems, records = [], []

@@ -1,4 +1,4 @@
-"""Which backends can run here: ``python -m samplerbench.probe`` prints JSON name -> reason.
+"""Which backends can run here: ``python -m samplerbench.sweep.probe`` prints JSON name -> reason.
 
 Run as a child process so the orchestrator never imports a backend library (cmdstanpy's
 own lookup of CmdStan is the authority on whether CmdStan is installed).

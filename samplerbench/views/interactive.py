@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from samplerbench.history import HISTORY_METRICS, release_order, version_axis_labels
+from samplerbench.views.history import HISTORY_METRICS, release_order, version_axis_labels
 from samplerbench.time_to_ess import time_to_ess_column
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",

@@ -8,15 +8,15 @@ import pandas as pd
 
 from samplerbench.environment import differences, record_machine
 from samplerbench.fields import FLOOR, NOT_APPLICABLE, record_kind
-from samplerbench.reference import ERROR_LIMIT, Z_LIMIT
-from samplerbench.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
-from samplerbench.tables import (
+from samplerbench.analysis.accuracy import ERROR_LIMIT, Z_LIMIT
+from samplerbench.analysis.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
+from samplerbench.views.tables import (
     SCALING_METRICS, answer_table, headline_table, posterior_rows, posterior_table, quality_table, scaling_table,
     spread_table, time_to_ess_table,
 )
-from samplerbench.uncertainty import UNSTABLE_RELATIVE_SD
+from samplerbench.analysis.uncertainty import UNSTABLE_RELATIVE_SD
 from samplerbench.time_to_ess import headline_target
-from samplerbench.verdict import break_even_table, model_verdict, terminal_verdict
+from samplerbench.analysis.verdict import break_even_table, model_verdict, terminal_verdict
 
 
 COLUMN_MEANINGS = {

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from samplerbench.fields import TIMING_FIELDS, UNMEASURED
-from samplerbench.statistics import loglog_slope
+from samplerbench.analysis.statistics import loglog_slope
 from samplerbench.time_to_ess import time_to_ess_column
 
 
