@@ -16,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import models  # noqa: E402
+from samplerbench.measure.parameters import reported_parameters  # noqa: E402
 from samplerbench.tools.check import check  # noqa: E402
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 def info_for(spec, language: str) -> dict:
     """info.json of a new model: a description to edit, the sampled parameters, what --n means."""
     data = spec.generate_data(0)
-    parameters, _ = spec.reported_parameters(language, data)
+    parameters, _ = reported_parameters(spec, language, data)
     return {
         "description": f"{spec.name}: written in {language} (edit this line: what the model is, what makes it hard)",
         "parameters": parameters,

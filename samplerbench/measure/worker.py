@@ -136,12 +136,13 @@ def measure(config: dict, record: dict) -> None:
     _count_warmup(output, record)
 
     from samplerbench.measure.diagnostics import quality
+    from samplerbench.measure.parameters import reported_parameters, sampled_parameters
 
     diag_start = time.perf_counter()
     # info.json's parameters, or (a model without them) every sampled one of this language's version.
     # ESS and R-hat cover every sampled parameter, not only the reported ones (PROTOCOL).
-    diagnosed = spec.sampled_parameters(backend.language, data)
-    parameters, left_out = spec.reported_parameters(backend.language, data, sampled=diagnosed)
+    diagnosed = sampled_parameters(spec, backend.language, data)
+    parameters, left_out = reported_parameters(spec, backend.language, data, sampled=diagnosed)
     record["language"] = backend.language
     if left_out:
         record["parameters_note"] = left_out  # the report shows it under the model's heading

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import models
+from samplerbench.measure.parameters import numpyro_trace
 
 FILE_PURPOSE = {
     "info.json": 'the model\'s info: {"parameters": [...], "n_meaning": "...", "data_seed": 0}',
@@ -75,7 +76,7 @@ def parameter_names(spec, data) -> dict[str, dict[str, set[str]]]:
     """Per language the model has: the sampled parameters and every reportable name."""
     names = {}
     if "numpyro" in spec.languages:
-        trace = spec.numpyro_trace(data)
+        trace = numpyro_trace(spec, data)
         sampled = {n for n, s in trace.items() if s["type"] == "sample" and not s["is_observed"]}
         names["numpyro"] = {"sampled": sampled, "all": sampled | {n for n, s in trace.items() if s["type"] == "deterministic"}}
     if "pymc" in spec.languages:

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from samplerbench.analysis.accuracy import FOLDER
+from samplerbench.measure.parameters import reported_parameters
 
 CHAINS = 10
 WARMUP = 2_000
@@ -198,7 +199,7 @@ def compute(spec, n: int, log=print, cores: int | None = None) -> Outcome:
     idata, kwargs = (_run_cmdstan if backend == "cmdstan" else _run_pystan)(source, data, cores)
     stats = idata["sample_stats"].to_dataset()
     divergences = int(stats["diverging"].sum()) if "diverging" in stats else 0
-    parameters = summarize(idata, spec.reported_parameters("stan", data)[0])
+    parameters = summarize(idata, reported_parameters(spec, "stan", data)[0])
     reference = {
         "model": spec.name,
         "n": n,
