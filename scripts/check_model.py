@@ -8,7 +8,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from samplerbench.tools.check import check  # noqa: E402
-from samplerbench.cli.compare import positive_int  # noqa: E402
+from samplerbench.cli.flags import positive_int  # noqa: E402
 
 
 def main(argv=None) -> int:

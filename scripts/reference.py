@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import models  # noqa: E402
 from samplerbench.analysis import accuracy  # noqa: E402
 from samplerbench.tools import reference  # noqa: E402
-from samplerbench.cli.compare import positive_int  # noqa: E402
+from samplerbench.cli.flags import positive_int  # noqa: E402
 
 
 def main(argv=None) -> int:

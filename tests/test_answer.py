@@ -67,7 +67,7 @@ def test_records_from_before_the_fields_show_them_missing_not_zero(tmp_path):
     assert len(ok) and ok[time_to_ess_column(1000)].isna().all() and ok["peak_pss_mib"].isna().all()
     row = summary.table.set_index("sampler").loc["numpyro"]
     assert math.isnan(row[f"{time_to_ess_column(1000)}_median"]) and math.isnan(row["peak_pss_mib_median"])
-    run([*COMPARE, "--from-records", str(FIXTURES / "records-7835fd9.runs.jsonl"), "--out", str(tmp_path),
+    run([*REPORT, str(FIXTURES / "records-7835fd9.runs.jsonl"), "--out", str(tmp_path),
          "--name", "old"])
     text = (tmp_path / "old.md").read_text()
     section = text[text.index("Time to a target ESS"):]

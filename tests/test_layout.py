@@ -70,15 +70,15 @@ def test_every_default_of_a_sweep_has_one_source(monkeypatch):
     and the README's flag table states the same values."""
     from dataclasses import fields
 
-    from samplerbench.cli import compare
+    from samplerbench.cli import flags, session
     from samplerbench.sweep.orchestrator import SWEEP_SETTINGS, sweep_default
     from samplers.base import RunSettings
 
     run_defaults = {f.name: f.default for f in fields(RunSettings) if f.name in SWEEP_SETTINGS and f.name != "cache"}
     assert {name: sweep_default(name) for name in run_defaults if name != "cores"} == \
         {name: value for name, value in run_defaults.items() if name != "cores"}
-    parser = compare.build_parser()
-    assert compare._config_from_args(parser.parse_args([]), parser) == SweepConfig()
+    parser = flags.build_parser()
+    assert session.config_from_args(parser.parse_args([]), parser) == SweepConfig()
 
     readme = (REPO / "README.md").read_text()
     table = {row.split("|")[1].strip(): row.split("|")[2].strip() for row in readme.splitlines()
@@ -86,15 +86,15 @@ def test_every_default_of_a_sweep_has_one_source(monkeypatch):
     assert table["`--chains --tune --draws`"] == ", ".join(str(sweep_default(f)) for f in ("chains", "tune", "draws"))
     assert table["`--target-accept --max-treedepth`"] == f"{sweep_default('target_accept')}, {sweep_default('max_treedepth')}"
     for flag in ("runs", "cache", "timeout"):
-        assert table[f"`--{flag}`"] == compare._default_text(flag), flag
-    assert table["`--n N [N ...]`"] == compare._default_text("n")
-    assert table["`--ess-targets ESS [ESS ...]`"] == compare._default_text("ess_targets")
+        assert table[f"`--{flag}`"] == flags.default_text(flag), flag
+    assert table["`--n N [N ...]`"] == flags.default_text("n")
+    assert table["`--ess-targets ESS [ESS ...]`"] == flags.default_text("ess_targets")
 
     # One place: a changed default reaches the help and the parsed configuration.
     monkeypatch.setattr(SweepConfig.__dataclass_fields__["tune"], "default", 333)
     monkeypatch.setattr(SweepConfig.__dataclass_fields__["cache"], "default", "warm")
-    parser = compare.build_parser()
+    parser = flags.build_parser()
     text = " ".join(parser.format_help().split())
     assert "warmup (tuning) iterations per chain (default 333)" in text and "Default warm" in text
-    parsed = compare._config_from_args(parser.parse_args([]), parser)
+    parsed = session.config_from_args(parser.parse_args([]), parser)
     assert (parsed.tune, parsed.cache) == (333, "warm")

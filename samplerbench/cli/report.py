@@ -103,7 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.ess_targets and min(args.ess_targets) <= 0:
         parser.error(f"--ess-targets: every target must be > 0, got {' '.join(map(str, args.ess_targets))}")
     summary = summarize(sweep.records, samplers.names(), args.ess_targets or ess_targets_of(sweep.header))
-    paths = report.write_report(summary, sweep.header, args.out, args.name or sweep.label)
+    stem = args.name or sweep.label
+    # Rebuilt from a .runs.jsonl file into its own folder under its own name: the records are the
+    # file read, and are not written over it.
+    source = Path(args.sweep)
+    same_file = source.is_file() and (args.out / f"{stem}.runs.jsonl").resolve() == source.resolve()
+    paths = report.write_report(summary, sweep.header, args.out, stem, export_records=not same_file)
     print(markdown.terminal_table(summary))
     print(f"\nreport: {paths['markdown']}  table: {paths['csv']}  plots: "
           f"{', '.join(p.name for p in paths['plots']) or 'none'}")
