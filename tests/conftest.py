@@ -19,7 +19,8 @@ _CACHE_VARIABLE = f"SAMPLERBENCH_TEST_CACHE_{os.environ.get('PYTEST_XDIST_WORKER
 SESSION_CACHE = Path(os.environ.setdefault(_CACHE_VARIABLE, tempfile.mkdtemp(prefix="sbtest-cache-")))
 os.environ["XDG_CACHE_HOME"] = str(SESSION_CACHE / "xdg")
 
-from samplerbench.sweep.orchestrator import SweepConfig, probe_availability, measure_one
+from samplerbench.sweep.config import SweepConfig
+from samplerbench.sweep.spawn import measure_one, probe_availability
 
 TINY = dict(chains=2, tune=150, draws=150, timeout_s=300.0)
 TINY_N = 60

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from conftest import tiny_run
-from samplerbench.sweep.orchestrator import SweepConfig, plan
+from samplerbench.sweep.config import SweepConfig
+from samplerbench.sweep.orchestrator import plan
 from samplerbench.store.records import load_records, records_frame
 from samplerbench.analysis.statistics import summarize
 from samplerbench.store.database import ResultStore

@@ -184,7 +184,7 @@ def test_numpyro_compiles_only_what_a_user_would(tmp_path):
     import os
     import re
 
-    from samplerbench.sweep.orchestrator import worker_env
+    from samplerbench.sweep.spawn import worker_env
     from tests.conftest import TINY_N, tiny_run
 
     settings = dict(tune=100, draws=100, chains=2)

@@ -150,7 +150,7 @@ def test_a_model_folder_whose_info_names_another_model_is_refused(tmp_path):
 
 
 def test_a_garbled_worker_record_becomes_a_failed_record(tmp_path):
-    from samplerbench.sweep.orchestrator import _read_worker_record
+    from samplerbench.sweep.spawn import _read_worker_record
 
     (tmp_path / "a.json").write_text('{"status": "ok", "sampling_')
     (tmp_path / "b.json").write_text('[1, 2]')

@@ -9,7 +9,8 @@ import statistics
 import pytest
 
 import samplers
-from samplerbench.sweep.orchestrator import SweepConfig, plan
+from samplerbench.sweep.config import SweepConfig
+from samplerbench.sweep.orchestrator import plan
 from tests.conftest import tiny_run
 
 ALL = samplers.names()
@@ -164,7 +165,7 @@ def test_no_compile_after_the_chains_were_dispatched_is_subtracted(sampler, avai
     import subprocess
     import sys
 
-    from samplerbench.sweep.orchestrator import worker_env
+    from samplerbench.sweep.spawn import worker_env
     from samplerbench.measure.timing import covered_s, intersection
 
     if availability[sampler]:

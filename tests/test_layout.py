@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from samplerbench.sweep.orchestrator import SweepConfig, measure_one
+from samplerbench.sweep.config import SweepConfig
+from samplerbench.sweep.spawn import measure_one
 from tests.conftest import TINY, TINY_N
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,7 +72,7 @@ def test_every_default_of_a_sweep_has_one_source(monkeypatch):
     from dataclasses import fields
 
     from samplerbench.cli import flags, session
-    from samplerbench.sweep.orchestrator import SWEEP_SETTINGS, sweep_default
+    from samplerbench.sweep.config import sweep_default, SWEEP_SETTINGS
     from samplers.base import RunSettings
 
     run_defaults = {f.name: f.default for f in fields(RunSettings) if f.name in SWEEP_SETTINGS and f.name != "cache"}

@@ -322,7 +322,8 @@ def test_the_default_store_lives_under_results(tmp_path):
 
 def test_a_sweep_stopped_before_its_first_record_still_reports(tmp_path):
     from samplerbench import environment
-    from samplerbench.sweep.orchestrator import SweepConfig, plan, sweep_header
+    from samplerbench.sweep.config import SweepConfig
+    from samplerbench.sweep.orchestrator import plan, sweep_header
 
     cfg = SweepConfig(models=["linear_regression"], samplers=["numpyro"], ns=[40], runs=2, cache="cold")
     header = sweep_header(cfg, environment.collect())

@@ -18,7 +18,8 @@ from samplerbench.cli.session import (
 from samplerbench.cli.signals import stop_cleanly_on_signals
 from samplerbench.store.database import ResultStore, run_key
 from samplerbench.sweep import cluster
-from samplerbench.sweep.orchestrator import RecordSink, measure_sweep, plan, probe_availability
+from samplerbench.sweep.orchestrator import measure_sweep, plan, RecordSink
+from samplerbench.sweep.spawn import probe_availability
 from samplerbench.time_to_ess import ess_targets_of
 from samplerbench.views import markdown, report
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import models
 import samplers
 from samplerbench.store.database import DEFAULT_DB
-from samplerbench.sweep.orchestrator import BOTH, CACHE_MODES, sweep_default
+from samplerbench.sweep.config import BOTH, CACHE_MODES, sweep_default
 
-# Flag -> SweepConfig field; each default is SweepConfig's own (orchestrator.sweep_default), in
+# Flag -> SweepConfig field; each default is SweepConfig's own (sweep.config.sweep_default), in
 # the help too. Flags default to None in argparse so that --resume can tell the flags a user
 # typed (which must match the stored sweep) from the ones left out.
 CONFIG_FLAGS = {

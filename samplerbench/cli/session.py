@@ -13,7 +13,8 @@ from samplerbench import environment
 from samplerbench.cli.flags import CONFIG_FLAGS
 from samplerbench.cli.model_args import resolve_models, resolve_names
 from samplerbench.store.database import DEFAULT_DB, ResultStore, StoreError
-from samplerbench.sweep.orchestrator import SweepConfig, plan, sweep_default, sweep_header
+from samplerbench.sweep.config import sweep_default, SweepConfig
+from samplerbench.sweep.orchestrator import plan, sweep_header
 
 
 def config_from_args(args, parser) -> SweepConfig:

@@ -29,9 +29,9 @@ from pathlib import Path
 from samplerbench import environment
 from samplerbench.environment import machine_label
 from samplerbench.fields import FLOOR, UNMEASURED
-from samplerbench.sweep.orchestrator import (
-    PlannedRun, SweepConfig, measure_tasks, probe_availability, unmeasured_record,
-)
+from samplerbench.sweep.config import SweepConfig
+from samplerbench.sweep.orchestrator import measure_tasks, PlannedRun, unmeasured_record
+from samplerbench.sweep.spawn import probe_availability
 from samplerbench.store.database import run_key
 
 RESOURCE = "bench"  # each worker offers bench=1; each cell asks for 1

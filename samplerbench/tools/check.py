@@ -165,7 +165,8 @@ def check(name_or_folder: str, n: int = 50, sample: bool = True, samplers_to_run
 def check_sampling(spec, n: int, samplers_to_run, result: CheckResult, log) -> list[str]:
     """A tiny run on every available backend of the model's languages; their posteriors must agree."""
     import samplers
-    from samplerbench.sweep.orchestrator import SweepConfig, measure_one, probe_availability
+    from samplerbench.sweep.config import SweepConfig
+    from samplerbench.sweep.spawn import measure_one, probe_availability
     from samplerbench.analysis.statistics import summarize
 
     folder = spec.folder
