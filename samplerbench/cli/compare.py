@@ -123,8 +123,10 @@ def print_list(python: str | None = None) -> int:
 
 def _measure_on_cluster(args, cfg, sweep_id, todo, sink, on_event, stored) -> dict[str, str]:
     """The sweep's remaining runs on --cluster; returns what could not be measured, with why."""
+    from samplerbench.sweep.cluster_client import ClusterSweep  # imports Dask: only with --cluster
+
     try:
-        with cluster.ClusterSweep(args.cluster, cfg, environment.collect(), sweep_id) as remote:
+        with ClusterSweep(args.cluster, cfg, environment.collect(), sweep_id) as remote:
             return remote.run(todo, sink, on_event, stored)
     except cluster.ClusterUnusable as err:
         return {"all": str(err)}

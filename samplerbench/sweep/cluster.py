@@ -19,7 +19,6 @@ no table ever pools two machines. Nothing here is imported without ``--cluster``
 from __future__ import annotations
 
 import math
-import secrets
 import socket
 import tempfile
 import time
@@ -30,9 +29,8 @@ from samplerbench import environment
 from samplerbench.environment import machine_label
 from samplerbench.fields import FLOOR, UNMEASURED
 from samplerbench.sweep.config import SweepConfig
-from samplerbench.sweep.orchestrator import measure_tasks, PlannedRun, unmeasured_record
+from samplerbench.sweep.orchestrator import measure_tasks, PlannedRun
 from samplerbench.sweep.spawn import probe_availability
-from samplerbench.store.database import run_key
 
 RESOURCE = "bench"  # each worker offers bench=1; each cell asks for 1
 ABANDONED_AFTER_S = 120.0  # a cell stops when the client's heartbeat has not moved for this long
@@ -196,182 +194,6 @@ def run_cell(cell: Cell, cfg: SweepConfig, expected: dict, channel: str) -> int:
     sink = _QueueSink(queue, cell, where)
     measure_tasks(todo, replace(cfg, python=None), sink, availability, logs, on_event)
     return len(sink.records)
-
-
-class ClusterSweep:
-    """The client's side: connects (or starts a LocalCluster), checks the workers, sends the
-    cells and commits every record as it arrives."""
-
-    def __init__(self, spec: str, cfg: SweepConfig, env: dict, sweep_id: str, print_fn=print):
-        self.kind, self.target = parse_cluster(spec)
-        self.cfg, self.sweep_id, self.print = cfg, sweep_id, print_fn
-        self.expected = expected_state(env, cfg.models)
-        self.cluster = self.client = None
-
-    def __enter__(self):
-        from distributed import Client, LocalCluster
-
-        if self.kind == "local":
-            # Single-threaded worker processes, one bench slot each: one cell per worker at a time.
-            self.cluster = LocalCluster(n_workers=self.target, threads_per_worker=1, processes=True,
-                                        resources={RESOURCE: 1}, dashboard_address=None)
-            self.client = Client(self.cluster)
-            return self
-        try:
-            self.client = Client(self.target, timeout="30s")
-        except OSError as err:  # TimeoutError is one
-            raise ClusterUnusable(f"--cluster {self.target}: cannot reach the Dask scheduler "
-                                  f"({err or type(err).__name__})") from err
-        return self
-
-    def __exit__(self, *exc):
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-    def usable_workers(self) -> dict[str, dict]:
-        """Workers that offer the bench resource and share the client's state; the others are
-        named with the reason, and none usable is an error."""
-        benches = bench_workers(self.client.scheduler_info(n_workers=-1))
-        if not benches:
-            raise WorkerRefused(f"no worker of {self.client.scheduler.address} offers the resource {RESOURCE}=1: "
-                                f"start workers with `dask worker {self.client.scheduler.address} "
-                                f"--nthreads 1 --resources {RESOURCE}=1`")
-        states = self.client.run(worker_state, self.cfg.models, workers=sorted(benches))
-        usable, refused = {}, []
-        for addr, state in states.items():
-            problems = mismatches(self.expected, state)
-            if problems:
-                refused.append(f"worker {state['host']} ({addr}) refused: " + "; ".join(problems))
-            else:
-                usable[addr] = state
-        for line in refused:
-            self.print(f"warning: {line}", flush=True)
-        if not usable:
-            raise WorkerRefused("no worker can measure this sweep:\n  " + "\n  ".join(refused))
-        return usable
-
-    def _usable_workers_within(self, seconds: float) -> dict[str, dict]:
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                return self.usable_workers()
-            except WorkerRefused:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(2)
-
-    def run(self, todo: list[PlannedRun], sink, on_event, stored: list[dict]) -> dict[str, str]:
-        """Measure ``todo`` on the cluster; returns the cells that could not be finished, with why."""
-        from distributed import Queue, Variable
-        from distributed.scheduler import KilledWorker
-
-        workers = self.usable_workers()
-        hosts = sorted({state["host"] for state in workers.values()})
-        self.print(f"cluster: {len(workers)} worker{'s' if len(workers) != 1 else ''} on {', '.join(hosts)}",
-                   flush=True)
-        channel = f"samplerbench-{self.sweep_id}-{secrets.token_hex(3)}"
-        queue = Queue(channel, client=self.client)
-        heartbeat = Variable(f"{channel}-heartbeat", client=self.client)
-        beat = 0
-        heartbeat.set(beat)
-        cells = cells_of(todo)
-        seen = {run_key(r) for r in stored if not r.get("priming")}
-        progress = {}
-        for cell in cells:
-            # A cell resumed after an interruption stays on the machine kind its first runs had.
-            earlier = [r for r in stored if (r["model"], int(r["n"])) == (cell.model, cell.n) and r.get("machine")]
-            progress[cell.key] = {"keys": [], "machine": earlier[0]["machine"] if earlier else None}
-            Variable(f"{channel}-done-{cell.key}", client=self.client).set(progress[cell.key])
-        attempt = {"n": 0}
-
-        def submit(cell: Cell):
-            # Only to workers that passed the check (by address: a worker of another
-            # environment may share a host with good ones).
-            attempt["n"] += 1
-            return self.client.submit(run_cell, cell, self.cfg, self.expected, channel,
-                                      key=f"{channel}-{cell.key}-{attempt['n']}", resources={RESOURCE: 1},
-                                      workers=list(workers), pure=False)
-
-        futures = {submit(cell): cell for cell in cells}
-        by_key = {cell.key: cell for cell in cells}
-        total, counted, unfinished = len(todo), 0, {}
-        last_beat = time.monotonic()
-
-        def take(item):
-            nonlocal counted
-            cell = by_key[item["cell"]]
-            if "event" in item:
-                on_event("start", {**item["event"], "done": counted, "total": total})
-                return
-            record = item["record"]
-            key = run_key(record)
-            if not record.get("priming"):
-                if key in seen:
-                    return  # a re-sent cell measured it again before it heard of the first
-                seen.add(key)
-                counted += 1
-            sink.write(record)
-            state = progress[cell.key]
-            state["keys"].append(list(key))
-            state["machine"] = state["machine"] or record.get("machine")
-            Variable(f"{channel}-done-{cell.key}", client=self.client).set(state)
-            on_event("record", {"model": record["model"], "n": record["n"], "sampler": record["sampler"],
-                                "run": record["run"], "cache": record.get("cache"), "done": counted - 1,
-                                "total": total, "record": record})
-
-        try:
-            while futures:
-                # A non-blocking batch: a timed-out blocking get would log an error on the scheduler.
-                items = queue.get(batch=True)
-                for item in items:
-                    take(item)
-                if not items:
-                    time.sleep(0.5)
-                if time.monotonic() - last_beat > HEARTBEAT_S:
-                    beat += 1
-                    heartbeat.set(beat)
-                    last_beat = time.monotonic()
-                    alive = set(self.client.scheduler_info(n_workers=-1)["workers"])
-                    if not alive & set(workers):
-                        # Every checked worker is gone (a nanny's restart gives a new address):
-                        # check the workers there are now and send the cells again; the runs
-                        # the client already has are skipped.
-                        self.print("cluster: every checked worker left; checking the workers there are now",
-                                   flush=True)
-                        workers = self._usable_workers_within(WORKERS_WAIT_S)
-                        for future, cell in list(futures.items()):
-                            future.cancel()
-                            del futures[future]
-                            futures[submit(cell)] = cell
-                for future in [f for f in futures if f.done()]:
-                    cell = futures.pop(future)
-                    for item in queue.get(batch=True):
-                        take(item)
-                    if future.status == "finished":
-                        continue
-                    err = future.exception()
-                    if isinstance(err, WorkerRefused):
-                        unfinished[cell.key] = str(err)
-                        continue
-                    if isinstance(err, KilledWorker):
-                        import dask
-
-                        tries = dask.config.get("distributed.scheduler.allowed-failures")
-                        reason = (f"cell {cell.key}: its worker died {tries + 1} times (Dask's "
-                                  f"distributed.scheduler.allowed-failures = {tries})")
-                    else:
-                        reason = f"cell {cell.key} failed on the cluster: {type(err).__name__}: {err}"
-                    for task in cell.tasks:
-                        if task.key not in seen:
-                            take({"cell": cell.key, "record": unmeasured_record(task, "failed", reason)})
-            for item in queue.get(batch=True):
-                take(item)
-        finally:
-            for future in futures:
-                future.cancel()
-        return unfinished
 
 
 def count_workers(address: str) -> int:
