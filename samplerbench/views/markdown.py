@@ -211,7 +211,7 @@ def posterior_block(summary: Summary, model: str, n) -> list[str]:
 def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str, str]] | None = None) -> str:
     """The report; ``plots`` maps (model, cache) to {"times": file, "scaling": file} to embed."""
     plots = plots or {}
-    records, frame, table, floors = summary.records, summary.frame, summary.table, summary.floors
+    records, table = summary.records, summary.table
     lines = ["# samplerbench report", ""]
     lines += _environment_lines(header)
     lines += _sweep_status_lines(header, records)
@@ -220,31 +220,8 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
     machines = machines_per_model(records)
     if table.empty:
         lines += ["No run has been recorded for this sweep yet.", ""]
-    overviews = {}
-    for (model, cache), part in table.groupby(["model", "cache"], sort=False) if not table.empty else []:
-        block = []
-        ns = sorted(part["n"].unique())
-        figures = plots.get((model, cache), {})
-        if len(ns) > 1 and len(machines.get(model, ())) > 1:
-            block += [f"## {model}, cache `{cache}`: no n-scaling", "",
-                      f"Its cells ran on {len(machines[model])} different machines (see where each cell ran): "
-                      "a line across n would compare machines, not n.", ""]
-        elif len(ns) > 1:
-            block += [f"## {model}, cache `{cache}`: how each backend grows with n", "",
-                      f"Medians over the ok runs at n = {', '.join(f'{n:,}' for n in ns)}; the last column "
-                      "is the slope of a straight line through the points on log-log axes (1 = linear in n, "
-                      "0 = flat).", ""]
-            if figures.get("scaling"):
-                block += [f"![{model}: time against n, log-log]({figures['scaling']})", ""]
-            for metric, label in SCALING_METRICS:
-                block += [f"{label} (median):", "", scaling_table(part, metric).to_markdown(index=False), ""]
-        if figures.get("times"):
-            if len(ns) == 1:
-                block += [f"## {model}, cache `{cache}`: where the time goes", ""]
-            block += [f"![{model}: compile + sampling per backend]({figures['times']})", "",
-                      "Bars: compile, sampling and the rest of end-to-end (medians over the ok runs); "
-                      "the number is their sum.", ""]
-        overviews[(model, cache)] = block
+    overviews = {(model, cache): _overview_block(model, cache, part, machines, plots.get((model, cache), {}))
+                 for (model, cache), part in (table.groupby(["model", "cache"], sort=False) if not table.empty else [])}
     shown = set()
     for (model, n, cache), part in table.groupby(["model", "n", "cache"], sort=False):
         if (model, n) not in shown:
@@ -256,59 +233,98 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
             lines += overviews.get((model, cache), [])
             shown.add((model, cache))
         part = part.reset_index(drop=True)
-        lines += [f"## {model}, n = {n}, cache `{cache}`", "",
-                  f"Cache `{cache}`: {CACHE_MEANING.get(cache, '')}.", "",
-                  *([floor_sentence(records, model, n), ""] if (model, n) in floors else []),
-                  "Headline: minimum over runs (as in the reference table) and the median.", "",
-                  headline_table(part).to_markdown(index=False), "",
-                  "Time to a target ESS: seconds from the start of the process until the slowest parameter "
-                  "has that bulk ESS (the fixed costs, then the draws needed at the run's measured rate; "
-                  "per run, then the median and range over runs):", "",
-                  time_to_ess_table(part, summary.ess_targets).to_markdown(index=False), "",
-                  "All timings, min / median / max over the ok runs:", "",
-                  spread_table(part).to_markdown(index=False), "",
-                  "Sampling quality (median over ok runs):", "",
-                  quality_table(part).to_markdown(index=False), ""]
-        overhead = pd.to_numeric(
-            frame.loc[(frame["model"] == model) & (frame["n"] == n) & (frame["cache"] == cache)
-                      & (frame["status"] == "ok"), "harness_overhead_s"] if "harness_overhead_s" in frame else pd.Series(dtype=float),
-            errors="coerce",
-        )
-        if overhead.notna().any():
-            lines += [f"Harness overhead per run (process − import − end-to-end − diagnostics): "
-                      f"median {overhead.median():.2f} s, max {overhead.max():.2f} s.", ""]
-        below_floor = part[(part["status"] == "ok") & (part["overhead_x_floor"] < 1)]
-        for _, row in below_floor.iterrows():
-            lines += [f"**{row['sampler']}** spends {row['overhead_x_floor']:.2f}× the floor per gradient: it "
-                      "computes gradients faster than any compiled gradient timed alone here (the floor "
-                      "is not a lower bound for it).", ""]
-        no_warmup = part[(part["ok"] > 0) & part["us_per_grad_median"].isna() & part["grad_evals_median"].notna()]
-        if not no_warmup.empty:
-            lines += ["Warmup gradients not exposed by " + ", ".join(f"**{s}**" for s in no_warmup["sampler"])
-                      + ": µs / gradient, × floor and ESS / 1k grad are missing for them (a figure from the kept "
-                      "draws alone would mean something else).", ""]
-        unstable = part[part["unstable"].fillna("") != ""] if "unstable" in part else part.iloc[0:0]
-        if not unstable.empty:
-            lines += ["Unstable measurements (standard deviation over runs above "
-                      f"{UNSTABLE_RELATIVE_SD:.0%} of the mean; the median is a rough guide only, and more runs "
-                      "(`--runs`) or a quieter machine would tighten it): "
-                      + "; ".join(f"**{r['sampler']}** ({r['unstable']})" for _, r in unstable.iterrows()) + ".", ""]
-        elsewhere = part[part["status"] == NOT_APPLICABLE]
-        if not elsewhere.empty:
-            lines += [f"Not applicable: {', '.join(f'**{s}** ({lang})' for s, lang in zip(elsewhere['sampler'], elsewhere['language']))}: "
-                      f"{model} is not written in their language.", ""]
-        problems = part[~part["status"].isin(["ok", NOT_APPLICABLE])]
-        if not problems.empty:
-            lines.append("Not measured, or not to be trusted:")
-            lines.append("")
-            for _, row in problems.iterrows():
-                detail = row["disagreement"] if row["status"] == "disagrees" else row["reason"]
-                lines.append(f"- **{row['sampler']}** ({row['status']}): {detail}")
-            lines.append("")
+        lines += _cell_tables(summary, model, n, cache, part)
+        lines += _cell_notes(summary.frame, model, n, cache, part)
     lines += ["## What the numbers mean", ""]
     lines += [f"- `{k}`: {v}." for k, v in COLUMN_MEANINGS.items()]
     lines += ["", "Timings are seconds of `time.perf_counter`; see the README and PROTOCOL for details.", ""]
     return "\n".join(lines)
+
+
+def _overview_block(model: str, cache: str, part: pd.DataFrame, machines: dict, figures: dict) -> list[str]:
+    """Per model and cache mode: how each backend grows with n (several n), where the time goes."""
+    block = []
+    ns = sorted(part["n"].unique())
+    if len(ns) > 1 and len(machines.get(model, ())) > 1:
+        block += [f"## {model}, cache `{cache}`: no n-scaling", "",
+                  f"Its cells ran on {len(machines[model])} different machines (see where each cell ran): "
+                  "a line across n would compare machines, not n.", ""]
+    elif len(ns) > 1:
+        block += [f"## {model}, cache `{cache}`: how each backend grows with n", "",
+                  f"Medians over the ok runs at n = {', '.join(f'{n:,}' for n in ns)}; the last column "
+                  "is the slope of a straight line through the points on log-log axes (1 = linear in n, "
+                  "0 = flat).", ""]
+        if figures.get("scaling"):
+            block += [f"![{model}: time against n, log-log]({figures['scaling']})", ""]
+        for metric, label in SCALING_METRICS:
+            block += [f"{label} (median):", "", scaling_table(part, metric).to_markdown(index=False), ""]
+    if figures.get("times"):
+        if len(ns) == 1:
+            block += [f"## {model}, cache `{cache}`: where the time goes", ""]
+        block += [f"![{model}: compile + sampling per backend]({figures['times']})", "",
+                  "Bars: compile, sampling and the rest of end-to-end (medians over the ok runs); "
+                  "the number is their sum.", ""]
+    return block
+
+
+def _cell_tables(summary: Summary, model: str, n: int, cache: str, part: pd.DataFrame) -> list[str]:
+    """One (model, n, cache) cell's heading and tables: headline, time to ESS, spread, quality."""
+    return [f"## {model}, n = {n}, cache `{cache}`", "",
+            f"Cache `{cache}`: {CACHE_MEANING.get(cache, '')}.", "",
+            *([floor_sentence(summary.records, model, n), ""] if (model, n) in summary.floors else []),
+            "Headline: minimum over runs (as in the reference table) and the median.", "",
+            headline_table(part).to_markdown(index=False), "",
+            "Time to a target ESS: seconds from the start of the process until the slowest parameter "
+            "has that bulk ESS (the fixed costs, then the draws needed at the run's measured rate; "
+            "per run, then the median and range over runs):", "",
+            time_to_ess_table(part, summary.ess_targets).to_markdown(index=False), "",
+            "All timings, min / median / max over the ok runs:", "",
+            spread_table(part).to_markdown(index=False), "",
+            "Sampling quality (median over ok runs):", "",
+            quality_table(part).to_markdown(index=False), ""]
+
+
+def _cell_notes(frame: pd.DataFrame, model: str, n: int, cache: str, part: pd.DataFrame) -> list[str]:
+    """What a cell's tables cannot say: harness overhead, a backend below the floor, missing
+    warmup gradients, unstable spreads, backends not applicable, runs not measured or not trusted."""
+    lines = []
+    overhead = pd.to_numeric(
+        frame.loc[(frame["model"] == model) & (frame["n"] == n) & (frame["cache"] == cache)
+                  & (frame["status"] == "ok"), "harness_overhead_s"] if "harness_overhead_s" in frame else pd.Series(dtype=float),
+        errors="coerce",
+    )
+    if overhead.notna().any():
+        lines += [f"Harness overhead per run (process − import − end-to-end − diagnostics): "
+                  f"median {overhead.median():.2f} s, max {overhead.max():.2f} s.", ""]
+    below_floor = part[(part["status"] == "ok") & (part["overhead_x_floor"] < 1)]
+    for _, row in below_floor.iterrows():
+        lines += [f"**{row['sampler']}** spends {row['overhead_x_floor']:.2f}× the floor per gradient: it "
+                  "computes gradients faster than any compiled gradient timed alone here (the floor "
+                  "is not a lower bound for it).", ""]
+    no_warmup = part[(part["ok"] > 0) & part["us_per_grad_median"].isna() & part["grad_evals_median"].notna()]
+    if not no_warmup.empty:
+        lines += ["Warmup gradients not exposed by " + ", ".join(f"**{s}**" for s in no_warmup["sampler"])
+                  + ": µs / gradient, × floor and ESS / 1k grad are missing for them (a figure from the kept "
+                  "draws alone would mean something else).", ""]
+    unstable = part[part["unstable"].fillna("") != ""] if "unstable" in part else part.iloc[0:0]
+    if not unstable.empty:
+        lines += ["Unstable measurements (standard deviation over runs above "
+                  f"{UNSTABLE_RELATIVE_SD:.0%} of the mean; the median is a rough guide only, and more runs "
+                  "(`--runs`) or a quieter machine would tighten it): "
+                  + "; ".join(f"**{r['sampler']}** ({r['unstable']})" for _, r in unstable.iterrows()) + ".", ""]
+    elsewhere = part[part["status"] == NOT_APPLICABLE]
+    if not elsewhere.empty:
+        lines += [f"Not applicable: {', '.join(f'**{s}** ({lang})' for s, lang in zip(elsewhere['sampler'], elsewhere['language']))}: "
+                  f"{model} is not written in their language.", ""]
+    problems = part[~part["status"].isin(["ok", NOT_APPLICABLE])]
+    if not problems.empty:
+        lines.append("Not measured, or not to be trusted:")
+        lines.append("")
+        for _, row in problems.iterrows():
+            detail = row["disagreement"] if row["status"] == "disagrees" else row["reason"]
+            lines.append(f"- **{row['sampler']}** ({row['status']}): {detail}")
+        lines.append("")
+    return lines
 
 
 def terminal_table(summary: Summary) -> str:
