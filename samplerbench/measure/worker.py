@@ -121,6 +121,19 @@ def measure(config: dict, record: dict) -> None:
     output = backend.run(spec, data, settings, clock)
     e2e_end = time.perf_counter()
 
+    _record_timings(record, clock, e2e_start, e2e_end, output)
+    record["imported_during_run"] = _imported_libraries(set(sys.modules) - modules_before)
+    record.update(_numerics_used(output.idata))
+    _count_warmup(output, record)
+    _diagnose(record, spec, backend, data, output)
+    from samplerbench.time_to_ess import split_sampling
+
+    record.update(split_sampling(record, output.warmup_fraction_reported))
+    record["status"] = "ok"
+
+
+def _record_timings(record: dict, clock, e2e_start: float, e2e_end: float, output) -> None:
+    """The clock's split of end-to-end into compile and sampling, and what the library was called with."""
     record["end_to_end_s"] = e2e_end - e2e_start
     record["compile_s"] = clock.compile_s(e2e_start, e2e_end)
     record["sampling_s"] = clock.sampling_s()
@@ -131,10 +144,11 @@ def measure(config: dict, record: dict) -> None:
     record["library_overrides"] = output.library_overrides
     record["chain_method"] = output.chain_method
     record["notes"] = output.notes
-    record["imported_during_run"] = _imported_libraries(set(sys.modules) - modules_before)
-    record.update(_numerics_used(output.idata))
-    _count_warmup(output, record)
 
+
+def _diagnose(record: dict, spec, backend, data: dict, output) -> None:
+    """Quality (ESS, R-hat, divergences, gradients) and accuracy of the run, timed as diagnostics_s."""
+    from samplerbench.analysis.accuracy import score_run
     from samplerbench.measure.diagnostics import quality
     from samplerbench.measure.parameters import reported_parameters, sampled_parameters
 
@@ -149,14 +163,8 @@ def measure(config: dict, record: dict) -> None:
     record.update(quality(output.idata, parameters, record["sampling_s"],
                           output.warmup_grad_evals, output.warmup_iterations, diagnosed=diagnosed))
     # Scored against the model's reference posterior for exactly this data, where one exists.
-    from samplerbench.analysis.accuracy import score_run
-
     record.update(score_run(spec, data, record["posterior"]))
     record["diagnostics_s"] = time.perf_counter() - diag_start
-    from samplerbench.time_to_ess import split_sampling
-
-    record.update(split_sampling(record, output.warmup_fraction_reported))
-    record["status"] = "ok"
 
 
 def measure_floor(config: dict, record: dict) -> None:
