@@ -146,13 +146,13 @@ def check(name_or_folder: str, n: int = 50, sample: bool = True, samplers_to_run
         result.passed.append(f"parameter names match across {', '.join(spec.languages)}")
         log(f"[{folder.name}] parameter names ok")
 
-        from samplerbench.tools import logdensity
+        from samplerbench.tools import gradients as gradient_check, logdensity
 
         for jacobian in (True, False):
             comparison = logdensity.compare(spec, n=n, jacobian=jacobian, languages=spec.languages)
             (result.passed if comparison.agree else result.problems).append(comparison.explain())
             log(f"[{folder.name}] {comparison.explain()}")
-        gradients = logdensity.compare_gradients(spec, n=n, languages=spec.languages)
+        gradients = gradient_check.compare_gradients(spec, n=n, languages=spec.languages)
         (result.passed if gradients.agree else result.problems).append(gradients.explain())
         log(f"[{folder.name}] {gradients.explain()}")
     if result.problems or not sample:
