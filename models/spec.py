@@ -97,13 +97,8 @@ class ModelSpec:
         """One hash over the folder's files (names and contents), recorded with every run so a
         comparison across an edited model can say so. Reference posteriors (``references/``)
         are results about the model, not part of it, and are left out."""
-        import hashlib
-
-        digest = hashlib.sha256()
-        for path in sorted(p for p in self.folder.rglob("*")
-                           if p.is_file() and not {"__pycache__", "references"} & set(p.relative_to(self.folder).parts)):
-            digest.update(str(path.relative_to(self.folder)).encode() + b"\0" + path.read_bytes() + b"\0")
-        return digest.hexdigest()
+        return files_digest(self.folder, (p for p in self.folder.rglob("*") if p.is_file()
+                                          and not {"__pycache__", "references"} & set(p.relative_to(self.folder).parts)))
 
     def _entry_point(self, language: str):
         """The language file's function (``build`` or ``model``), whose KeyError on the data
@@ -154,6 +149,16 @@ class ModelSpec:
     def numpyro_model(self):
         """``model(data)``; imports NumPyro."""
         return self._entry_point("numpyro")
+
+
+def files_digest(root: Path, paths) -> str:
+    """One SHA-256 over files (each one's path relative to ``root``, then its bytes), in sorted order."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def data_sha256(data: dict) -> str:

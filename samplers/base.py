@@ -123,6 +123,11 @@ class Backend:
         missing = [p for p in self.packages if importlib.util.find_spec(p) is None]
         if missing:
             return f"missing Python package(s) {', '.join(missing)}; install with: {self.install_hint}"
+        return self.installation_problem()
+
+    def installation_problem(self) -> str | None:
+        """What else the backend needs beyond its packages (a CmdStan folder, a library version),
+        checked without importing the library (its import belongs to ``import_s``); None if nothing."""
         return None
 
     def import_libraries(self) -> None:

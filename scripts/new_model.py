@@ -88,11 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"info.json lists the parameters to report: {', '.join(json.loads((folder / 'info.json').read_text())['parameters'])}\n")
     result = check(str(folder), sample=not args.no_sampling)
-    print(f"\n{result.model}: {'OK' if result.ok else 'PROBLEMS'}")
-    for line in result.passed:
-        print(f"  ok: {line}")
-    for line in result.problems:
-        print(f"  FIX: {line}")
+    print(result.text())
     where = args.name if folder.parent.resolve() == models.MODELS_DIR else str(folder)
     if result.ok:
         print(f"\nnext: python scripts/compare.py --models {where}")

@@ -95,14 +95,12 @@ def machine_fingerprint(env: dict) -> dict:
 def source_sha256() -> str:
     """One digest of the measuring code (samplerbench, samplers, models): two checkouts of one
     commit with different uncommitted edits differ here."""
-    import hashlib
+    from models.spec import files_digest
 
-    digest = hashlib.sha256()
-    for package in ("samplerbench", "samplers", "models"):
-        for path in sorted((environment.REPO_ROOT / package).rglob("*")):
-            if path.is_file() and path.suffix in (".py", ".stan", ".json", ".csv"):
-                digest.update(str(path.relative_to(environment.REPO_ROOT)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    root = environment.REPO_ROOT
+    return files_digest(root, (path for package in ("samplerbench", "samplers", "models")
+                               for path in (root / package).rglob("*")
+                               if path.is_file() and path.suffix in (".py", ".stan", ".json", ".csv")))
 
 
 def expected_state(env: dict, models_used: list[str]) -> dict:

@@ -42,6 +42,11 @@ class CheckResult:
     def ok(self) -> bool:
         return not self.problems
 
+    def text(self) -> str:
+        """What check_model.py and new_model.py print: the verdict, what passed, what to fix."""
+        return "\n".join([f"\n{self.model}: {'OK' if self.ok else 'PROBLEMS'}",
+                          *(f"  ok: {line}" for line in self.passed), *(f"  FIX: {line}" for line in self.problems)])
+
 
 def check_files(folder: Path) -> list[str]:
     """The files a model folder needs: one language file (the repo's own models have all three
