@@ -99,3 +99,31 @@ def test_every_default_of_a_sweep_has_one_source(monkeypatch):
     assert "warmup (tuning) iterations per chain (default 333)" in text and "Default warm" in text
     parsed = session.config_from_args(parser.parse_args([]), parser)
     assert (parsed.tune, parsed.cache) == (333, "warm")
+
+
+def test_the_verdict_is_computed_once_per_sweep_for_every_view(tmp_path, monkeypatch):
+    """Issue 29, "statistics once": the markdown report, its PNG break-even plot and the terminal
+    summary of one sweep read one verdict. Counted at the bootstrap (uncertainty.compare_runs,
+    9 999 resamples each): no pair of run sets is compared twice."""
+    import json
+
+    from samplerbench.analysis import verdict
+    from samplerbench.analysis.statistics import summarize
+    from samplerbench.views import markdown, report
+
+    fixture = REPO / "tests" / "fixtures" / "sweep-63d56ff-n2000-both.runs.jsonl"
+    records = [json.loads(line) for line in fixture.read_text().splitlines() if line.strip()]
+    seen: list[tuple] = []
+    real = verdict.compare_runs
+
+    def counted(a, b):
+        seen.append((tuple(a), tuple(b)))
+        return real(a, b)
+
+    monkeypatch.setattr(verdict, "compare_runs", counted)
+    summary = summarize(records)
+    report.write_report(summary, {}, tmp_path, "once")
+    markdown.terminal_table(summary)
+    assert seen, "the verdict compared no runs: the fixture lost its comparisons"
+    repeated = {pair: seen.count(pair) for pair in set(seen) if seen.count(pair) > 1}
+    assert not repeated, f"{len(seen)} comparisons, {len(set(seen))} distinct: {len(repeated)} repeated"

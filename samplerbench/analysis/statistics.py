@@ -5,7 +5,7 @@ the one ``Summary`` this module builds."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -299,6 +299,8 @@ class Summary:
     table: pd.DataFrame  # one row per (model, n, cache, sampler)
     floors: dict[tuple, float]  # (model, n) -> gradient floor, µs
     ess_targets: tuple[int, ...] = DEFAULT_ESS_TARGETS
+    # The verdict's answers, each computed once for every view (analysis.verdict fills it).
+    verdicts: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def summarize(records: list[dict], sampler_order: list[str] | None = None,

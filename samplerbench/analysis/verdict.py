@@ -12,6 +12,8 @@ named as such, never as the winner.
 
 from __future__ import annotations
 
+import functools
+
 import math
 
 import numpy as np
@@ -28,6 +30,21 @@ CACHE_WORDS = {
 BREAK_EVEN_RANGE = (100, 100_000)  # ESS needed, the x axis of the break-even plot
 
 
+
+
+
+def _once_per_summary(function):
+    """The answer of ``function`` for these arguments, computed once per Summary: the markdown
+    report, its plots, the terminal summary and the dashboard read one verdict (issue 29), and
+    the bootstraps behind it are the expensive part."""
+    @functools.wraps(function)
+    def once(summary, *args, **kwargs):
+        key = (function.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in summary.verdicts:
+            summary.verdicts[key] = function(summary, *args, **kwargs)
+        return summary.verdicts[key]
+
+    return once
 
 
 def _ok_runs(summary: Summary, model, n, cache=None) -> pd.DataFrame:
@@ -117,6 +134,7 @@ def _leader(summary: Summary, model, n, cache, column: str, highest_first: bool)
     return (best, second, medians, test, len(_values(runs, best, column)), barred_note), barred
 
 
+@_once_per_summary
 def fastest_to_ess(summary: Summary, model, n, cache: str) -> str | None:
     """One sentence: which backend reaches the headline ESS first in this cache mode."""
     target = headline_target(summary.ess_targets)
@@ -134,6 +152,7 @@ def fastest_to_ess(summary: Summary, model, n, cache: str) -> str | None:
     return text + "." + barred_note
 
 
+@_once_per_summary
 def fastest_draws(summary: Summary, model, n) -> str | None:
     """One sentence: which backend gains ESS fastest once compiled and warmed up (cold and
     warm runs pooled: the draws do not depend on the cache mode)."""
@@ -170,6 +189,7 @@ def curves(summary: Summary, model, n, cache, sampler, ess: np.ndarray) -> tuple
     return np.median(times, axis=0), times.min(axis=0), times.max(axis=0)
 
 
+@_once_per_summary
 def break_even_lines(summary: Summary, model, n, points: int = 200) -> tuple[np.ndarray, dict[tuple[str, str], tuple]]:
     """The break-even plot's data, for the PNG and the dashboard alike: the ESS grid and, per
     (backend, cache) with ok runs, the median, min and max of ``curves`` on it."""
@@ -184,6 +204,7 @@ def break_even_lines(summary: Summary, model, n, points: int = 200) -> tuple[np.
     return ess, lines
 
 
+@_once_per_summary
 def fastest_segments(summary: Summary, model, n, cache) -> list[tuple[str, float, float]]:
     """The lower envelope of the break-even lines: (backend, from ESS, to ESS) in order, with
     the crossings found exactly (Brent's method between grid points)."""
@@ -220,6 +241,7 @@ def _about(ess: float) -> str:
     return f"{round(ess, -digits):,.0f}"
 
 
+@_once_per_summary
 def measured_ess(summary: Summary, model, n) -> dict[tuple[str, str], float]:
     """(backend, cache) -> the largest bulk ESS any of its runs reached: its break-even line
     beyond that is extrapolated from the measured rate (PROTOCOL)."""
@@ -235,6 +257,7 @@ def measured_ess(summary: Summary, model, n) -> dict[tuple[str, str], float]:
 CROSSING_GRID_POINTS = 49  # ESS values tested on each side of a crossing, log-spaced over the range
 
 
+@_once_per_summary
 def indistinguishable_range(summary: Summary, model, n, cache, a: str, b: str, crossing: float) -> tuple[float, float]:
     """The ESS range around a crossing of a's and b's lines where the verdict's rule (bootstrap
     CI of the ratio and Mann-Whitney, samplerbench.analysis.uncertainty) cannot tell their times apart."""
@@ -258,6 +281,7 @@ def indistinguishable_range(summary: Summary, model, n, cache, a: str, b: str, c
     return low, high
 
 
+@_once_per_summary
 def break_even_sentence(summary: Summary, model, n, cache) -> str | None:
     segments = fastest_segments(summary, model, n, cache)
     if not segments:
@@ -282,6 +306,7 @@ def break_even_sentence(summary: Summary, model, n, cache) -> str | None:
     return text + ". Where the lines cross: " + "; ".join(crossings) + "."
 
 
+@_once_per_summary
 def break_even_table(summary: Summary, model, n) -> pd.DataFrame:
     rows = []
     for cache in summary.frame.loc[(summary.frame["model"] == model) & (summary.frame["n"] == n), "cache"].dropna().unique():
@@ -293,6 +318,7 @@ def break_even_table(summary: Summary, model, n) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@_once_per_summary
 def model_verdict(summary: Summary, model, n) -> list[str]:
     """The sentences that open a model's section: cold, warm, once compiled, where lines cross."""
     caches = [c for c in ("cold", "warm") if ((summary.frame["model"] == model) & (summary.frame["n"] == n)
