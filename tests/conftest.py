@@ -59,6 +59,30 @@ def tiny_run(sampler: str, *, model="linear_regression", n=TINY_N, cache="cold",
     return measure_one(model, sampler, n, run, cfg, Path(cache_dir or root / "cache"), root / "work", root / "logs", kind=kind)
 
 
+@pytest.fixture(scope="session")
+def tiny_record(tmp_path_factory):
+    """``tiny_record(sampler)``: one default tiny cold run of the linear regression per backend
+    for the whole session, shared by the tests that only read its record (the suite stays under
+    20 minutes). Across xdist workers it is a file in the session's common temporary folder,
+    written under a lock by whichever worker asks first."""
+    import fcntl
+    import json
+
+    root = tmp_path_factory.getbasetemp()
+    folder = (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "shared-tiny-records"
+    folder.mkdir(exist_ok=True)
+
+    def get(sampler: str) -> dict:
+        path = folder / f"{sampler}.json"
+        with open(folder / f"{sampler}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not path.exists():
+                path.write_text(json.dumps(tiny_run(sampler)))
+        return json.loads(path.read_text())
+
+    return get
+
+
 def model_variant(tmp_path: Path, filename: str | None = None, old: str = "", new: str = "",
                   name: str = "linear_regression") -> Path:
     """A copy of a model folder (same name) with ``old`` replaced by ``new`` in one file."""
