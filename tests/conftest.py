@@ -56,7 +56,12 @@ def tiny_run(sampler: str, *, model="linear_regression", n=TINY_N, cache="cold",
     cfg = SweepConfig(models=[model], samplers=[sampler], ns=[n], runs=1, cache=cache, **{**TINY, **overrides})
     root = Path(tempfile.mkdtemp(prefix="sbtest-"))
     (root / "work").mkdir()
-    return measure_one(model, sampler, n, run, cfg, Path(cache_dir or root / "cache"), root / "work", root / "logs", kind=kind)
+    record = measure_one(model, sampler, n, run, cfg, Path(cache_dir or root / "cache"), root / "work", root / "logs",
+                         kind=kind)
+    from samplerbench.run_record import problems
+
+    assert not problems(record), f"the record of a tiny {sampler} run is not a valid record: {problems(record)}"
+    return record
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from samplerbench.store.database import ResultStore, run_key
+from samplerbench.run_record import run_key
+from samplerbench.store.database import ResultStore
 from tests.conftest import OLD_NUMPYRO, make_old_numpyro_python
 
 REPO = Path(__file__).resolve().parent.parent

@@ -127,3 +127,34 @@ def test_the_verdict_is_computed_once_per_sweep_for_every_view(tmp_path, monkeyp
     assert seen, "the verdict compared no runs: the fixture lost its comparisons"
     repeated = {pair: seen.count(pair) for pair in set(seen) if seen.count(pair) > 1}
     assert not repeated, f"{len(seen)} comparisons, {len(set(seen))} distinct: {len(repeated)} repeated"
+
+
+def test_one_versioned_record_one_upgrade_chain_one_key():
+    """Issue 29, item 3. Records of the first format (tests/fixtures/records-7835fd9.runs.jsonl,
+    no version) come out of the loader in the current one; a record from a newer samplerbench
+    is refused with what to do; the planner's key of a measurement is the key of its record."""
+    import pytest
+
+    from samplerbench import run_record
+    from samplerbench.store.records import load_records
+    from samplerbench.sweep.orchestrator import plan, unmeasured_record
+
+    raw = [__import__("json").loads(line) for line in
+           (REPO / "tests" / "fixtures" / "records-7835fd9.runs.jsonl").read_text().splitlines() if line.strip()]
+    assert all("record_version" not in r for r in raw)
+    loaded = load_records(REPO / "tests" / "fixtures" / "records-7835fd9.runs.jsonl")
+    assert {r["record_version"] for r in loaded} == {run_record.RECORD_VERSION}
+    runs = [r for r in loaded if r["kind"] == "run"]
+    assert runs and all(r["cache"] == "cold" for r in runs)
+    # Before warmup gradients were counted, us_per_grad meant something else: dropped, not renamed.
+    assert all(r["us_per_grad"] is None for r in runs if "grad_evals_total" not in r)
+    assert run_record.upgrade(loaded[0]) is loaded[0]  # the current format passes through
+    with pytest.raises(ValueError, match="update samplerbench"):
+        run_record.upgrade({**loaded[0], "record_version": run_record.RECORD_VERSION + 1})
+
+    cfg = SweepConfig(models=["linear_regression"], samplers=["numpyro", "pystan"], ns=[60], runs=2, cache="both")
+    for task in plan(cfg):
+        record = unmeasured_record(task, "skipped", "why")
+        assert run_record.run_key(record) == task.key
+        assert run_record.problems(record) == []
+    assert run_record.problems({"model": "m", "status": "done"}) != []

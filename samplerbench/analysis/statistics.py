@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from samplerbench.fields import KEYS, QUALITY, RUN_DERIVED, TIMING_FIELDS, UNMEASURED
+from samplerbench.run_record import upgrade
 from samplerbench.store.records import gradient_floors, records_frame
 from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, headline_target, time_to_ess_column
 from samplerbench.analysis.uncertainty import is_unstable, relative_sd
@@ -305,6 +306,7 @@ class Summary:
 
 def summarize(records: list[dict], sampler_order: list[str] | None = None,
               ess_targets=DEFAULT_ESS_TARGETS) -> Summary:
+    records = [upgrade(r) for r in records]  # every view reads the current format
     ess_targets = tuple(sorted(set(int(t) for t in ess_targets))) or DEFAULT_ESS_TARGETS
     frame = records_frame(records, ess_targets)
     floors = gradient_floors(records)

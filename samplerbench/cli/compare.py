@@ -16,7 +16,8 @@ from samplerbench.cli.session import (
     config_from_args, find_resumable, open_sweep, resumed_config, worker_interpreter, writable,
 )
 from samplerbench.cli.signals import stop_cleanly_on_signals
-from samplerbench.store.database import ResultStore, run_key
+from samplerbench.run_record import run_key
+from samplerbench.store.database import ResultStore
 from samplerbench.sweep import cluster
 from samplerbench.sweep.orchestrator import measure_sweep, plan, RecordSink
 from samplerbench.sweep.spawn import probe_availability

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 
-from samplerbench.fields import FLOOR, UNMEASURED, record_kind
+from samplerbench.fields import FLOOR, UNMEASURED
+from samplerbench.run_record import record_kind
 
 
 def banner(sweep_id: str, planned: list, todo: int, cfg, db, resuming: bool) -> str:

@@ -25,7 +25,8 @@ HIDDEN_MODULES = ("dask", "distributed")
 for _name in HIDDEN_MODULES:
     sys.modules.setdefault(_name, None)
 
-from samplerbench.fields import FLOOR, WATCHED_LIBRARIES  # noqa: E402  (no sampling library: nothing to time)
+from samplerbench.fields import FLOOR, WATCHED_LIBRARIES  # noqa: E402
+from samplerbench.run_record import RECORD_VERSION  # noqa: E402  (no sampling library: nothing to time)
 
 
 def _versions(distributions) -> dict:
@@ -198,7 +199,7 @@ def main(argv: list[str]) -> int:
     config_path, result_path = argv[1], argv[2]
     with open(config_path) as fh:
         config = json.load(fh)
-    record: dict = {"status": "failed", "reason": ""}
+    record: dict = {"record_version": RECORD_VERSION, "status": "failed", "reason": ""}
     try:
         if config.get("kind") == FLOOR:
             measure_floor(config, record)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from samplerbench.fields import FLOOR, record_kind
+from samplerbench.run_record import record_kind, run_key, upgrade
 
 DEFAULT_DB = Path("results") / "samplerbench.sqlite"
 SCHEMA_VERSION = 3
@@ -80,14 +80,6 @@ class StoreError(Exception):
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def run_key(record: dict) -> tuple:
-    """What identifies one planned measurement within a sweep (orchestrator.PlannedRun.key):
-    a `--cache both` sweep measures every run twice, cold and warm; a floor has no cache mode."""
-    kind = record_kind(record)
-    cache = "" if kind == FLOOR else record.get("cache") or "cold"
-    return (kind, record["model"], int(record["n"]), cache, record["sampler"], int(record["run"]))
 
 
 @dataclass
@@ -280,7 +272,7 @@ class ResultStore:
 
     def records(self, sweep_id: str) -> list[dict]:
         rows = self.db.execute("SELECT record FROM runs WHERE sweep_id=? ORDER BY id", (sweep_id,))
-        return [{"sweep_id": sweep_id, **json.loads(r[0])} for r in rows]
+        return [upgrade({"sweep_id": sweep_id, **json.loads(r[0])}) for r in rows]
 
     def done_keys(self, sweep_id: str) -> set[tuple]:
         """Planned measurements that already have a record (priming runs do not count)."""

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from samplerbench.fields import FLOOR, KEYS, QUALITY, RUN_DERIVED, TIMING_FIELDS, record_kind
+from samplerbench.fields import FLOOR, KEYS, QUALITY, RUN_DERIVED, TIMING_FIELDS
+from samplerbench.run_record import record_kind, upgrade
 from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, derived_columns, time_to_ess_column
 
 
@@ -22,7 +23,7 @@ def load_records(path: Path) -> list[dict]:
         for line in fh:
             line = line.strip()
             if line:
-                records.append(json.loads(line))
+                records.append(upgrade(json.loads(line)))
     return records
 
 
@@ -37,12 +38,9 @@ def records_frame(records: list[dict], ess_targets=DEFAULT_ESS_TARGETS) -> pd.Da
     """One row per timed run (priming runs of warm mode and gradient floors are left out),
     with the time-to-ESS columns derived from each record's own fields.
 
-    Records written before warmup gradients were counted (no ``grad_evals_total``) divided
-    by the kept draws' gradients only: their ``us_per_grad`` had another meaning and is
-    dropped rather than shown under the new name. Fields an older record lacks are missing
-    (NaN) in the frame, never zero."""
-    rows = [r for r in records if not r.get("priming") and record_kind(r) == "run"]
-    rows = [r if "grad_evals_total" in r else {**r, "us_per_grad": None} for r in rows]
+    Records are read in the current format (``run_record.upgrade``); fields an older record
+    lacks are missing (NaN) in the frame, never zero."""
+    rows = [upgrade(r) for r in records if not r.get("priming") and record_kind(r) == "run"]
     rows = [{**r, **derived_columns(r, ess_targets)} if r.get("status") == "ok" else r for r in rows]
     frame = pd.DataFrame(rows)
     for column in (*KEYS, "run", "status", "reason", *TIMING_FIELDS, *QUALITY, *RUN_DERIVED,

@@ -28,6 +28,7 @@ from pathlib import Path
 from samplerbench import environment
 from samplerbench.environment import machine_label
 from samplerbench.fields import FLOOR, UNMEASURED
+from samplerbench.run_record import run_key
 from samplerbench.sweep.config import SweepConfig
 from samplerbench.sweep.orchestrator import measure_tasks, PlannedRun
 from samplerbench.sweep.spawn import probe_availability
@@ -208,26 +209,24 @@ def estimate_plan(todo: list[PlannedRun], stored: list[dict], workers: int) -> t
     a warm run, and a backend's nearest stored n standing in for an n it has no run at. Returns (rows per cell, wall on 1 machine, wall on ``workers``, unknowns)."""
     import statistics
 
+    # Keyed like run_key without the run number: (kind, model, n, cache, sampler).
     times: dict[tuple, list[float]] = {}
     for r in stored:
         if r.get("status") == "ok" and r.get("process_s") is not None or r.get("status") in UNMEASURED:
-            kind = r.get("kind") or "run"
-            key = (kind, r["model"], int(r["n"]), r["sampler"], "" if kind == FLOOR else r.get("cache") or "cold")
-            times.setdefault(key, []).append(float(r.get("process_s") or 0.0))
+            times.setdefault(run_key(r)[:5], []).append(float(r.get("process_s") or 0.0))
     # Where this n has no run, the nearest stored n (on a log scale) of the same model and backend.
-    for (kind, model, n, sampler, cache) in {(t.kind, t.model, t.n, t.sampler, "" if t.kind == FLOOR else t.cache)
-                                             for t in todo}:
-        if (kind, model, n, sampler, cache) not in times:
-            near = [k for k in times if (k[0], k[1], k[3], k[4]) == (kind, model, sampler, cache)]
+    for (kind, model, n, cache, sampler) in {t.key[:5] for t in todo}:
+        if (kind, model, n, cache, sampler) not in times:
+            near = [k for k in times if (k[0], k[1], k[3], k[4]) == (kind, model, cache, sampler)]
             if near:
                 nearest = min(near, key=lambda k: abs(math.log(k[2] / n)))
-                times[(kind, model, n, sampler, cache)] = times[nearest]
+                times[(kind, model, n, cache, sampler)] = times[nearest]
     rows, unknown = [], set()
     primed = set()
     for cell in cells_of(todo):
         seconds, missing = 0.0, 0
         for task in cell.tasks:
-            key = (task.kind, task.model, task.n, task.sampler, "" if task.kind == FLOOR else task.cache)
+            key = task.key[:5]
             count = 1
             if task.cache == "warm" and task.kind != FLOOR and (task.model, task.n, task.sampler) not in primed:
                 primed.add((task.model, task.n, task.sampler))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from samplerbench.store.database import run_key
+from samplerbench.run_record import run_key
 from samplerbench.sweep.cluster import (
     HEARTBEAT_S, RESOURCE, WORKERS_WAIT_S, Cell, ClusterUnusable, WorkerRefused, bench_workers, cells_of,
     expected_state, mismatches, parse_cluster, run_cell, worker_state,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from samplerbench.fields import FLOOR, NOT_APPLICABLE, TIMING_FIELDS
+from samplerbench.run_record import RECORD_VERSION, run_key
 from samplerbench.sweep.config import SweepConfig
 from samplerbench.sweep.spawn import measure_one
 
@@ -62,7 +63,8 @@ class PlannedRun:
 
     @property
     def key(self) -> tuple:
-        return (self.kind, self.model, self.n, "" if self.kind == FLOOR else self.cache, self.sampler, self.run)
+        return run_key({"kind": self.kind, "model": self.model, "n": self.n, "cache": self.cache,
+                        "sampler": self.sampler, "run": self.run})
 
 
 def plan(cfg: SweepConfig) -> list[PlannedRun]:
@@ -85,7 +87,8 @@ def unmeasured_record(task: PlannedRun, status: str, reason: str) -> dict:
     """The record of a planned measurement that was not taken (skipped here, or failed with
     its cluster cell), every timing missing."""
     return dict(model=task.model, sampler=task.sampler, n=task.n, cache=task.cache, run=task.run,
-                kind=task.kind, status=status, reason=reason, **{name: None for name in TIMING_FIELDS})
+                kind=task.kind, status=status, reason=reason, record_version=RECORD_VERSION,
+                **{name: None for name in TIMING_FIELDS})
 
 
 def not_applicable_reason(model: str, sampler: str) -> str | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from samplerbench.environment import REPO_ROOT, with_checkout_on_path
 from samplerbench.fields import TIMING_FIELDS
 from samplerbench.memory import TreeMemoryWatch, max_rss_mib
+from samplerbench.run_record import RECORD_VERSION
 from samplerbench.sweep.config import CACHE_MODES, SWEEP_SETTINGS, SweepConfig
 
 
@@ -123,6 +124,7 @@ def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, ca
                   worker_env={name: env.get(name) for name in TIMING_ENV_VARS}, worker_python=cfg.worker_python,
                   finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     record["kind"] = kind
+    record["record_version"] = RECORD_VERSION  # also of a record the parent wrote (a timeout, a crash)
     for name in TIMING_FIELDS:
         record.setdefault(name, None)  # every record carries every timing field; null = not measured
     if record["status"] == "ok" and kind == "run":

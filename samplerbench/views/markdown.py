@@ -7,7 +7,8 @@ import math
 import pandas as pd
 
 from samplerbench.environment import differences, record_machine
-from samplerbench.fields import FLOOR, NOT_APPLICABLE, record_kind
+from samplerbench.fields import FLOOR, NOT_APPLICABLE
+from samplerbench.run_record import record_kind
 from samplerbench.analysis.accuracy import ERROR_LIMIT, Z_LIMIT
 from samplerbench.analysis.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
 from samplerbench.views.tables import (
@@ -58,8 +59,7 @@ def floor_sentence(records: list[dict], model: str, n: int) -> str:
     for r in records:
         if (record_kind(r) == FLOOR and r.get("status") == "ok" and r.get("model") == model
                 and r.get("n") == n):
-            # Records from before the floor had several languages timed JAX only.
-            for language, floor in (r.get("floors") or {"jax": {"us_per_grad": r.get("floor_us_per_grad")}}).items():
+            for language, floor in (r.get("floors") or {}).items():  # records read by summarize: current format
                 if floor.get("us_per_grad"):
                     per_language[language] = min(per_language.get(language, math.inf), float(floor["us_per_grad"]))
                 else:
