@@ -158,3 +158,20 @@ def test_one_versioned_record_one_upgrade_chain_one_key():
         assert run_record.run_key(record) == task.key
         assert run_record.problems(record) == []
     assert run_record.problems({"model": "m", "status": "done"}) != []
+
+
+def test_modules_and_functions_a_reader_can_hold():
+    """Issue 29: no module over 350 lines, no function over 60 lines, outside the tests."""
+    import ast
+
+    too_long = []
+    for folder in ("samplerbench", "samplers", "models", "scripts", "benchmarks"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            text = path.read_text()
+            if len(text.splitlines()) > 350:
+                too_long.append(f"{path.relative_to(REPO)}: {len(text.splitlines())} lines")
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 60:
+                    too_long.append(f"{path.relative_to(REPO)}:{node.lineno} {node.name}: "
+                                    f"{node.end_lineno - node.lineno + 1} lines")
+    assert not too_long, too_long
