@@ -26,10 +26,3 @@ WATCHED_LIBRARIES = ("pymc", "pytensor", "numba", "llvmlite", "jax", "jaxlib", "
 
 # The gradient floor's one spelling: its sampler name in tables and its record kind.
 FLOOR = "gradient-floor"
-
-
-def record_kind(record: dict) -> str:
-    """A record's kind: "run" (a timed run, also when the field is absent in old records) or
-    FLOOR; records written before the kind was spelled like the sampler say "gradient_floor"."""
-    kind = record.get("kind") or "run"
-    return FLOOR if kind == "gradient_floor" else kind

@@ -1,4 +1,5 @@
-"""Peak memory of one run's whole process tree, watched from the orchestrator.
+"""Peak memory of one run's whole process tree, watched from the orchestrator (and the worker's
+own kernel high-water mark, which the worker reads itself: both processes import this module).
 
 A worker starts its own session (``start_new_session``), and everything it spawns stays in
 that session unless it asks otherwise: PyMC's chain processes, httpstan's pool, the C++

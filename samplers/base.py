@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 if TYPE_CHECKING:  # the clock's module imports no sampling library either; typing only
     from models import ModelSpec
-    from samplerbench.timing import RunClock
+    from samplerbench.measure.timing import RunClock
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,11 @@ class Backend:
         missing = [p for p in self.packages if importlib.util.find_spec(p) is None]
         if missing:
             return f"missing Python package(s) {', '.join(missing)}; install with: {self.install_hint}"
+        return self.installation_problem()
+
+    def installation_problem(self) -> str | None:
+        """What else the backend needs beyond its packages (a CmdStan folder, a library version),
+        checked without importing the library (its import belongs to ``import_s``); None if nothing."""
         return None
 
     def import_libraries(self) -> None:
@@ -134,7 +139,7 @@ class Backend:
     def run(self, model: ModelSpec, data: dict, settings: RunSettings, clock: RunClock) -> SamplerOutput:
         """Build, compile and sample ``model`` on ``data``; return the draws as ArviZ data.
 
-        The clock's contract (samplerbench/timing.py), what makes the numbers mean what
+        The clock's contract (samplerbench/measure/timing.py), what makes the numbers mean what
         PROTOCOL says:
 
         - compile: wrap the library's compile step in ``clock.compiling()``, or count every

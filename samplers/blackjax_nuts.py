@@ -34,7 +34,6 @@ class BlackJAXBackend(Backend):
     import_modules = ("numpyro.infer.util", "blackjax.adaptation.base")
 
     def run(self, model, data, settings, clock):
-        import arviz_base
         import blackjax
         import jax
         import numpy as np
@@ -62,27 +61,7 @@ class BlackJAXBackend(Backend):
         )
         run_kwargs = dict(num_steps=settings.tune)
 
-        def one_chain(key, position):
-            warmup_key, draws_key = jax.random.split(key)
-            adaptation = blackjax.window_adaptation(blackjax.nuts, logdensity, **adaptation_kwargs)
-            (state, parameters), warmup_info = adaptation.run(warmup_key, position, **run_kwargs)
-            step = blackjax.nuts(logdensity, **{**parameters, "max_num_doublings": settings.max_treedepth}).step
-
-            def one_step(state, key):
-                state, info = step(key, state)
-                stats = {
-                    "diverging": info.is_divergent,
-                    "energy": info.energy,
-                    "tree_depth": info.num_trajectory_expansions,
-                    "n_steps": info.num_integration_steps,
-                    "acceptance_rate": info.acceptance_rate,
-                    "lp": state.logdensity,
-                }
-                return state, (state.position, stats)
-
-            _, (positions, stats) = jax.lax.scan(one_step, state, jax.random.split(draws_key, settings.draws))
-            return positions, stats, warmup_info.info.num_integration_steps
-
+        one_chain = _chain_program(logdensity, settings, adaptation_kwargs, run_kwargs)
         mapped = jax.pmap(one_chain) if parallel else jax.jit(jax.vmap(one_chain))
         with clock.sampling():
             out = mapped(jax.random.split(run_key, chains), init.param_info.z)
@@ -90,12 +69,7 @@ class BlackJAXBackend(Backend):
             clock.blocked(out, jax.block_until_ready)
         positions, stats, warmup_steps = out
 
-        # Output, outside the window: constrained draws (and deterministic sites) as ArviZ data.
-        constrained = jax.vmap(jax.vmap(constrain))(positions)
-        idata = arviz_base.from_dict({
-            "posterior": {name: np.asarray(values) for name, values in constrained.items()},
-            "sample_stats": {name: np.asarray(values) for name, values in stats.items()},
-        })
+        idata = _inference_data(constrain, positions, stats)  # output, outside the window
         notes = [f"JAX compile events seen: {clock.jax_compile_events}"]
         if not parallel:
             notes.append(f"only {jax.local_device_count()} host device(s): chains vectorised on one")
@@ -114,3 +88,46 @@ class BlackJAXBackend(Backend):
             warmup_count_method="BlackJAX's adaptation info, filtered to num_integration_steps (the default "
                                 "keeps every warmup state and info)",
         )
+
+
+def _chain_program(logdensity, settings, adaptation_kwargs: dict, run_kwargs: dict):
+    """One chain, as one JAX program: window adaptation, then the draws with NUTS, keeping the
+    per-draw statistics ArviZ reads (and the warmup's step counts, filtered to that one field)."""
+    import blackjax
+    import jax
+
+    def one_chain(key, position):
+        warmup_key, draws_key = jax.random.split(key)
+        adaptation = blackjax.window_adaptation(blackjax.nuts, logdensity, **adaptation_kwargs)
+        (state, parameters), warmup_info = adaptation.run(warmup_key, position, **run_kwargs)
+        step = blackjax.nuts(logdensity, **{**parameters, "max_num_doublings": settings.max_treedepth}).step
+
+        def one_step(state, key):
+            state, info = step(key, state)
+            stats = {
+                "diverging": info.is_divergent,
+                "energy": info.energy,
+                "tree_depth": info.num_trajectory_expansions,
+                "n_steps": info.num_integration_steps,
+                "acceptance_rate": info.acceptance_rate,
+                "lp": state.logdensity,
+            }
+            return state, (state.position, stats)
+
+        _, (positions, stats) = jax.lax.scan(one_step, state, jax.random.split(draws_key, settings.draws))
+        return positions, stats, warmup_info.info.num_integration_steps
+
+    return one_chain
+
+
+def _inference_data(constrain, positions, stats):
+    """Constrained draws (and deterministic sites) and the per-draw statistics, as ArviZ data."""
+    import arviz_base
+    import jax
+    import numpy as np
+
+    constrained = jax.vmap(jax.vmap(constrain))(positions)
+    return arviz_base.from_dict({
+        "posterior": {name: np.asarray(values) for name, values in constrained.items()},
+        "sample_stats": {name: np.asarray(values) for name, values in stats.items()},
+    })

@@ -71,12 +71,9 @@ class CmdStanBackend(Backend):
     install_hint = "pip install cmdstanpy"
     description = "CmdStan via cmdstanpy, chains in parallel processes"
 
-    def unavailable_reason(self):
+    def installation_problem(self):
         """Without importing cmdstanpy (0.6 s with pandas, which import_s must hold): where
         cmdstanpy itself would look, $CMDSTAN or the newest ~/.cmdstan/cmdstan-<version>."""
-        reason = super().unavailable_reason()
-        if reason:
-            return reason
         path = cmdstan_folder()
         if path is None:
             return f"CmdStan not found (no $CMDSTAN, no ~/.cmdstan/cmdstan-<version> folder); {INSTALL_HINT}"

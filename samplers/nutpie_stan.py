@@ -35,10 +35,7 @@ class NutpieStanBackend(Backend):
     description = "nutpie on the Stan model (compiled through BridgeStan)"
     import_modules = ("nutpie.sample", "nutpie.compile_stan")
 
-    def unavailable_reason(self):
-        reason = super().unavailable_reason()
-        if reason:
-            return reason
+    def installation_problem(self):
         folder = bridgestan_folder()
         if not (folder / "Makefile").is_file():
             return f"BridgeStan's C++ sources are not at {folder} (no Makefile there); {INSTALL_HINT}"

@@ -31,10 +31,7 @@ class PyMCBlackJAXBackend(PyMCJaxBackend):
     max_treedepth_kwarg = "max_num_doublings"
     import_modules = (*PyMCJaxBackend.import_modules, "blackjax")
 
-    def unavailable_reason(self):
-        reason = super().unavailable_reason()
-        if reason:
-            return reason
+    def installation_problem(self):
         from importlib.metadata import version
 
         installed = version("blackjax")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from samplerbench.check import check  # noqa: E402
-from samplerbench.cli import positive_int  # noqa: E402
+from samplerbench.tools.check import check  # noqa: E402
+from samplerbench.cli.flags import positive_int  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -27,11 +27,7 @@ def main(argv=None) -> int:
     failed = 0
     for model in args.models:
         result = check(model, n=args.n, sample=not args.no_sampling, samplers_to_run=args.samplers)
-        print(f"\n{result.model}: {'OK' if result.ok else 'PROBLEMS'}")
-        for line in result.passed:
-            print(f"  ok: {line}")
-        for line in result.problems:
-            print(f"  FIX: {line}")
+        print(result.text())
         failed += not result.ok
     return 1 if failed else 0
 

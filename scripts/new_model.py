@@ -16,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import models  # noqa: E402
-from samplerbench.check import check  # noqa: E402
+from samplerbench.measure.parameters import reported_parameters  # noqa: E402
+from samplerbench.tools.check import check  # noqa: E402
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 def info_for(spec, language: str) -> dict:
     """info.json of a new model: a description to edit, the sampled parameters, what --n means."""
     data = spec.generate_data(0)
-    parameters, _ = spec.reported_parameters(language, data)
+    parameters, _ = reported_parameters(spec, language, data)
     return {
         "description": f"{spec.name}: written in {language} (edit this line: what the model is, what makes it hard)",
         "parameters": parameters,
@@ -87,11 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"info.json lists the parameters to report: {', '.join(json.loads((folder / 'info.json').read_text())['parameters'])}\n")
     result = check(str(folder), sample=not args.no_sampling)
-    print(f"\n{result.model}: {'OK' if result.ok else 'PROBLEMS'}")
-    for line in result.passed:
-        print(f"  ok: {line}")
-    for line in result.problems:
-        print(f"  FIX: {line}")
+    print(result.text())
     where = args.name if folder.parent.resolve() == models.MODELS_DIR else str(folder)
     if result.ok:
         print(f"\nnext: python scripts/compare.py --models {where}")

@@ -9,8 +9,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import models  # noqa: E402
-from samplerbench import reference  # noqa: E402
-from samplerbench.cli import positive_int  # noqa: E402
+from samplerbench.analysis import accuracy  # noqa: E402
+from samplerbench.tools import reference  # noqa: E402
+from samplerbench.cli.flags import positive_int  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -39,7 +40,7 @@ def main(argv=None) -> int:
     failed = 0
     for spec in specs:
         for n in args.n:
-            found = reference.find(spec, models.data_sha256(spec.generate_data(n)))
+            found = accuracy.find(spec, models.data_sha256(spec.generate_data(n)))
             if found:
                 print(f"[{spec.name}] n = {n}: the data are those of {found[0]} (already computed): "
                       "delete that file to compute it again")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from samplerbench.report_cli import main  # noqa: E402
+from samplerbench.cli.report import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -19,7 +19,8 @@ _CACHE_VARIABLE = f"SAMPLERBENCH_TEST_CACHE_{os.environ.get('PYTEST_XDIST_WORKER
 SESSION_CACHE = Path(os.environ.setdefault(_CACHE_VARIABLE, tempfile.mkdtemp(prefix="sbtest-cache-")))
 os.environ["XDG_CACHE_HOME"] = str(SESSION_CACHE / "xdg")
 
-from samplerbench.orchestrator import SweepConfig, probe_availability, measure_one
+from samplerbench.sweep.config import SweepConfig
+from samplerbench.sweep.spawn import measure_one, probe_availability
 
 TINY = dict(chains=2, tune=150, draws=150, timeout_s=300.0)
 TINY_N = 60
@@ -55,7 +56,36 @@ def tiny_run(sampler: str, *, model="linear_regression", n=TINY_N, cache="cold",
     cfg = SweepConfig(models=[model], samplers=[sampler], ns=[n], runs=1, cache=cache, **{**TINY, **overrides})
     root = Path(tempfile.mkdtemp(prefix="sbtest-"))
     (root / "work").mkdir()
-    return measure_one(model, sampler, n, run, cfg, Path(cache_dir or root / "cache"), root / "work", root / "logs", kind=kind)
+    record = measure_one(model, sampler, n, run, cfg, Path(cache_dir or root / "cache"), root / "work", root / "logs",
+                         kind=kind)
+    from samplerbench.run_record import problems
+
+    assert not problems(record), f"the record of a tiny {sampler} run is not a valid record: {problems(record)}"
+    return record
+
+
+@pytest.fixture(scope="session")
+def tiny_record(tmp_path_factory):
+    """``tiny_record(sampler)``: one default tiny cold run of the linear regression per backend
+    for the whole session, shared by the tests that only read its record (the suite stays under
+    20 minutes). Across xdist workers it is a file in the session's common temporary folder,
+    written under a lock by whichever worker asks first."""
+    import fcntl
+    import json
+
+    root = tmp_path_factory.getbasetemp()
+    folder = (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "shared-tiny-records"
+    folder.mkdir(exist_ok=True)
+
+    def get(sampler: str) -> dict:
+        path = folder / f"{sampler}.json"
+        with open(folder / f"{sampler}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not path.exists():
+                path.write_text(json.dumps(tiny_run(sampler)))
+        return json.loads(path.read_text())
+
+    return get
 
 
 def model_variant(tmp_path: Path, filename: str | None = None, old: str = "", new: str = "",

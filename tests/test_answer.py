@@ -13,13 +13,14 @@ import pandas as pd
 import pytest
 
 from conftest import tiny_run
-from samplerbench.orchestrator import SweepConfig, plan
-from samplerbench.records import load_records, records_frame
-from samplerbench.statistics import summarize
-from samplerbench.store import ResultStore
+from samplerbench.sweep.config import SweepConfig
+from samplerbench.sweep.orchestrator import plan
+from samplerbench.store.records import load_records, records_frame
+from samplerbench.analysis.statistics import summarize
+from samplerbench.store.database import ResultStore
 from samplerbench.time_to_ess import time_to_ess_column
-from samplerbench.uncertainty import compare_runs
-from samplerbench.verdict import fastest_draws, fastest_to_ess
+from samplerbench.analysis.uncertainty import compare_runs
+from samplerbench.analysis.verdict import fastest_draws, fastest_to_ess
 
 REPO = Path(__file__).resolve().parent.parent
 COMPARE = [sys.executable, str(REPO / "scripts" / "compare.py")]
@@ -39,8 +40,8 @@ def run(cmd):
 
 
 @pytest.mark.parametrize("sampler", ["numpyro", "pymc"])
-def test_time_to_ess_follows_its_definition_from_the_records_own_fields(sampler):
-    record = tiny_run(sampler)
+def test_time_to_ess_follows_its_definition_from_the_records_own_fields(sampler, tiny_record):
+    record = tiny_record(sampler)
     assert record["status"] == "ok", record.get("reason")
     # The split: in proportion to the gradients the library itself reported per phase.
     assert record["phase_split"] == "gradients"
@@ -67,7 +68,7 @@ def test_records_from_before_the_fields_show_them_missing_not_zero(tmp_path):
     assert len(ok) and ok[time_to_ess_column(1000)].isna().all() and ok["peak_pss_mib"].isna().all()
     row = summary.table.set_index("sampler").loc["numpyro"]
     assert math.isnan(row[f"{time_to_ess_column(1000)}_median"]) and math.isnan(row["peak_pss_mib_median"])
-    run([*COMPARE, "--from-records", str(FIXTURES / "records-7835fd9.runs.jsonl"), "--out", str(tmp_path),
+    run([*REPORT, str(FIXTURES / "records-7835fd9.runs.jsonl"), "--out", str(tmp_path),
          "--name", "old"])
     text = (tmp_path / "old.md").read_text()
     section = text[text.index("Time to a target ESS"):]
@@ -79,7 +80,7 @@ def test_records_from_before_the_fields_show_them_missing_not_zero(tmp_path):
     assert numpyro["fixed s (import + compile + warmup + rest)"] == "–"
 
 
-def test_peak_memory_covers_the_whole_process_tree_and_grows_with_n():
+def test_peak_memory_covers_the_whole_process_tree_and_grows_with_n(tiny_record):
     """Also: a worker's peak is its own, not its orchestrator's. Linux carries the parent's
     memory high-water mark through fork and exec into the child's ``ru_maxrss``: a small worker
     started by a large orchestrator (a test process that imported JAX, a report built before a
@@ -105,7 +106,7 @@ def test_peak_memory_covers_the_whole_process_tree_and_grows_with_n():
     # PyMC samples its chains in child processes: the watch sees them (worker + 2 chains).
     # (Its PSS sum reads below the worker's own RSS high-water mark: the chain processes and the
     # worker share library pages, which RSS counts in full in each; see test_as_users_call_it.)
-    pymc = tiny_run("pymc")
+    pymc = tiny_record("pymc")
     assert pymc["status"] == "ok"
     assert pymc["tree_processes_max"] >= 3, pymc["tree_processes_max"]
     assert pymc["peak_pss_mib"] > 0.5 * pymc["peak_rss_largest_process_mib"], pymc

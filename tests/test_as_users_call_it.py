@@ -133,22 +133,22 @@ DECLARED_NAMES = set().union(*DECLARED.values())
 
 
 @pytest.mark.parametrize("sampler", ALL)
-def test_the_timed_call_keeps_the_library_defaults(sampler, availability, shared_cache):
+def test_the_timed_call_keeps_the_library_defaults(sampler, availability, tiny_record):
     """Every keyword passed to the library with a value other than its default is a declared
     setting; the warmup gradients are counted all the same (by an untimed counting run that
     repeats the timed chains exactly, where the count needs a switch)."""
     if availability[sampler]:
         pytest.skip(availability[sampler])
-    from tests.conftest import tiny_run
+    from tests.conftest import TINY
 
-    cache_dir = shared_cache / "pystan-honesty" if sampler == "pystan" else None
-    record = tiny_run(sampler, tune=120, draws=80, cache_dir=cache_dir)
+    record = tiny_record(sampler)
     assert record["status"] == "ok", record.get("reason")
     undeclared = {f"{call}({name}={o['passed']!r}, default {o['default']!r})"
                   for call, overrides in record["library_overrides"].items() for name, o in overrides.items()
                   if name not in DECLARED_NAMES}
     assert not undeclared, undeclared
-    assert record["grad_evals_warmup"] > 120 * 2 and record["warmup_iterations_seen"] == 120
+    assert record["grad_evals_warmup"] > TINY["tune"] * TINY["chains"]
+    assert record["warmup_iterations_seen"] == TINY["tune"]
     assert record["warmup_count_method"]
     if "counting run" in record["warmup_count_method"]:
         assert record["warmup_count_replay_identical"] is True, record["warmup_count_method"]
@@ -184,7 +184,7 @@ def test_numpyro_compiles_only_what_a_user_would(tmp_path):
     import os
     import re
 
-    from samplerbench.orchestrator import worker_env
+    from samplerbench.sweep.spawn import worker_env
     from tests.conftest import TINY_N, tiny_run
 
     settings = dict(tune=100, draws=100, chains=2)

@@ -14,8 +14,8 @@ ALL = samplers.names()
 
 
 @pytest.mark.parametrize("sampler", ALL)
-def test_backend_runs_or_is_skipped_with_reason(sampler, availability):
-    record = tiny_run(sampler)
+def test_backend_runs_or_is_skipped_with_reason(sampler, availability, tiny_record):
+    record = tiny_record(sampler)
     reason = availability[sampler]
     if reason:
         # Missing backends are reported as skipped with the reason, never as a number.
@@ -64,15 +64,15 @@ def test_cmdstan_reason_says_how_to_install(availability):
     assert "install_cmdstan" in reason and "CMDSTAN" in reason
 
 
-def test_each_run_gets_its_own_seed():
-    first, second = tiny_run("numpyro"), tiny_run("numpyro")
+def test_each_run_gets_its_own_seed(tiny_record):
+    first, second = tiny_record("numpyro"), tiny_run("numpyro")
     assert first["seed"] != second["seed"]
     assert first["posterior"]["slope"]["mean"] != second["posterior"]["slope"]["mean"]
 
 
-def test_numpyro_compile_is_split_from_sampling():
+def test_numpyro_compile_is_split_from_sampling(tiny_record):
     """JAX compiles inside MCMC.run; the compile events must not count as sampling."""
-    record = tiny_run("numpyro")
+    record = tiny_record("numpyro")
     assert record["status"] == "ok", record.get("reason")
     assert record["compile_s"] > record["sampling_s"], record
     assert any("compile events" in note for note in record["notes"])

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from samplerbench.cli import main
+from samplerbench.cli.compare import main
 
 REPO = Path(__file__).resolve().parent.parent
 COMPARE = [sys.executable, str(REPO / "scripts" / "compare.py")]
+REPORT = [sys.executable, str(REPO / "scripts" / "report.py")]
 TINY_ARGS = ["--n", "60", "--runs", "1", "--chains", "2", "--tune", "120", "--draws", "120", "--cache", "cold"]
 RECORD_FIELDS = {"model", "sampler", "n", "cache", "run", "status", "reason",
                  "import_s", "compile_s", "sampling_s", "end_to_end_s", "process_s"}
@@ -48,7 +49,7 @@ def test_help_explains_every_flag(capsys):
     text = capsys.readouterr().out
     for flag in ("--n", "--runs", "--samplers", "--models", "--chains", "--tune", "--draws",
                  "--target-accept", "--max-treedepth", "--cache", "--timeout", "--out", "--db", "--resume",
-                 "--name", "--json", "--gradient-floor", "--list", "--from-records", "--ess-targets", "--data"):
+                 "--name", "--json", "--gradient-floor", "--list", "--ess-targets", "--data"):
         assert flag in text
 
 
@@ -117,7 +118,7 @@ def test_report_is_rebuilt_from_saved_records(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     rebuilt = subprocess.run(
-        [*COMPARE, "--from-records", str(tmp_path / "orig.runs.jsonl"), "--out", str(tmp_path / "again")],
+        [*REPORT, str(tmp_path / "orig.runs.jsonl"), "--out", str(tmp_path / "again")],
         capture_output=True, text=True, timeout=120,
     )
     assert rebuilt.returncode == 0, rebuilt.stderr
@@ -149,7 +150,7 @@ def test_a_model_folder_whose_info_names_another_model_is_refused(tmp_path):
 
 
 def test_a_garbled_worker_record_becomes_a_failed_record(tmp_path):
-    from samplerbench.orchestrator import _read_worker_record
+    from samplerbench.sweep.spawn import _read_worker_record
 
     (tmp_path / "a.json").write_text('{"status": "ok", "sampling_')
     (tmp_path / "b.json").write_text('[1, 2]')

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from samplerbench.store import ResultStore, run_key
+from samplerbench.run_record import run_key
+from samplerbench.store.database import ResultStore
 from tests.conftest import OLD_NUMPYRO, make_old_numpyro_python
 
 REPO = Path(__file__).resolve().parent.parent
@@ -87,7 +88,7 @@ def _measuring_processes(ancestor: int | None = None) -> set[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if b"samplerbench.worker" not in (entry / "cmdline").read_bytes():
+                if b"samplerbench.measure.worker" not in (entry / "cmdline").read_bytes():
                     continue
             except OSError:
                 continue

@@ -64,7 +64,7 @@ def site(two_environments):
 
 
 def test_python_flag_runs_the_workers_in_that_environment(two_environments):
-    from samplerbench.store import ResultStore
+    from samplerbench.store.database import ResultStore
 
     _, db, old_python = two_environments
     with ResultStore(db, create=False) as store:

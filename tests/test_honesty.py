@@ -9,7 +9,8 @@ import statistics
 import pytest
 
 import samplers
-from samplerbench.orchestrator import SweepConfig, plan
+from samplerbench.sweep.config import SweepConfig
+from samplerbench.sweep.orchestrator import plan
 from tests.conftest import tiny_run
 
 ALL = samplers.names()
@@ -105,12 +106,12 @@ def test_user_environment_cannot_change_precision_or_device(monkeypatch):
 
 
 @pytest.mark.parametrize("sampler", ["nutpie", "pystan"])
-def test_output_building_is_left_out_of_sampling(sampler, availability, shared_cache):
+def test_output_building_is_left_out_of_sampling(sampler, availability, tiny_record):
     """nutpie builds its InferenceData, PyStan fetches and parses its output inside their
     sampling calls; PROTOCOL keeps that out of sampling_s, as for every other backend."""
     if availability[sampler]:
         pytest.skip(availability[sampler])
-    record = tiny_run(sampler, cache_dir=_stan_build_cache(sampler, shared_cache))
+    record = tiny_record(sampler)
     assert record["status"] == "ok", record.get("reason")
     assert record["window_output_s"] > 0
     assert record["sampling_s"] == pytest.approx(record["sampling_window_s"] - record["window_output_s"]
@@ -118,7 +119,7 @@ def test_output_building_is_left_out_of_sampling(sampler, availability, shared_c
 
 
 def test_runs_are_interleaved_across_backends():
-    cfg = SweepConfig(models=["linear_regression"], samplers=["numpyro", "nutpie"], ns=[100], runs=2)
+    cfg = SweepConfig(models=["linear_regression"], samplers=["numpyro", "nutpie"], ns=[100], runs=2, cache="cold")
     order = [(task.sampler, task.run) for task in plan(cfg)]
     assert order == [("gradient-floor", 1), ("numpyro", 1), ("nutpie", 1), ("numpyro", 2), ("nutpie", 2)]
 
@@ -128,7 +129,7 @@ import json, sys, time
 import jax.monitoring
 from numpyro.infer import MCMC
 import models, samplers
-from samplerbench.timing import RunClock
+from samplerbench.measure.timing import RunClock
 
 # An observer independent of RunClock: its own compile-event listener, and the moment
 # NumPyro's MCMC.run returns (the chains may still be running on the device then).
@@ -164,8 +165,8 @@ def test_no_compile_after_the_chains_were_dispatched_is_subtracted(sampler, avai
     import subprocess
     import sys
 
-    from samplerbench.orchestrator import worker_env
-    from samplerbench.timing import covered_s, intersection
+    from samplerbench.sweep.spawn import worker_env
+    from samplerbench.measure.timing import covered_s, intersection
 
     if availability[sampler]:
         pytest.skip(availability[sampler])

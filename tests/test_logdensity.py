@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import models
-from samplerbench import logdensity
+from samplerbench.tools import gradients as gradient_check, logdensity
 from tests.conftest import model_variant
 
 # Same xdist worker for every test that builds Stan models, so each model compiles once.
@@ -24,7 +24,7 @@ def test_every_model_is_the_same_in_stan_pymc_and_numpyro(name):
     for jacobian in (True, False):
         comparison = logdensity.compare(spec, jacobian=jacobian)
         assert comparison.agree, comparison.explain()
-    gradients = logdensity.compare_gradients(spec)
+    gradients = gradient_check.compare_gradients(spec)
     assert gradients.agree, gradients.explain()
     assert gradients.agrees  # every sampled parameter was compared (none unmapped)
 
@@ -59,7 +59,7 @@ def test_a_changed_prior_fails_the_gradient_check_and_names_the_language_and_par
     values = logdensity.compare(spec)
     assert not values.agree and values.culprit() == "pymc", values.explain()
     assert "pymc differs from numpyro and stan, which agree" in values.explain()
-    gradients = logdensity.compare_gradients(spec)
+    gradients = gradient_check.compare_gradients(spec)
     assert not gradients.agree
     assert gradients.culprits() == {"pymc": ["beta"]}, gradients.explain()
     assert "pymc differs from numpyro and stan" in gradients.explain() and "'beta'" in gradients.explain()
@@ -78,7 +78,7 @@ def test_a_parameter_with_another_transform_is_named_not_compared(tmp_path):
     is log sigma): its partial derivatives cannot be matched, and the check says so by name."""
     spec = _variant(tmp_path, "pymc_model.py", 'pm.HalfCauchy("sigma", beta=10.0)',
                     'pm.HalfCauchy("sigma", beta=10.0, default_transform=None)')
-    gradients = logdensity.compare_gradients(spec)
+    gradients = gradient_check.compare_gradients(spec)
     assert not gradients.agree
     assert set(gradients.unmapped) == {"sigma"}, gradients.unmapped
     assert "cannot compare the gradient of 'sigma'" in gradients.explain()

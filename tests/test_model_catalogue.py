@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import models
-from samplerbench.check import check
+from samplerbench.tools.check import check
 from tests.conftest import model_variant, tiny_run
 
 # Tests that build Stan models share one xdist worker (and its session cache), so each model

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 import models
-from samplerbench.records import load_records_file
+from samplerbench.measure.parameters import MAX_DEFAULT_PARAMETERS, reported_parameters
+from samplerbench.store.records import load_records_file
 from tests.conftest import tiny_run
 
 REPO = Path(__file__).resolve().parents[1]
@@ -241,14 +242,14 @@ def test_new_model_scaffolds_a_folder_from_one_file_and_checks_it(tmp_path):
 def test_a_model_without_info_json_reports_every_sampled_parameter_up_to_the_cap(tmp_path):
     folder = tmp_path / "wide"
     folder.mkdir()
-    names = [f"b{i}" for i in range(models.MAX_DEFAULT_PARAMETERS + 3)]
+    names = [f"b{i}" for i in range(MAX_DEFAULT_PARAMETERS + 3)]
     (folder / "model.stan").write_text("parameters {\n" + "".join(f"  real {n};\n" for n in names)
                                        + "}\nmodel {\n" + "".join(f"  {n} ~ normal(0, 1);\n" for n in names) + "}\n")
     spec = models.load_folder(folder)
     assert spec.data_source == "none" and spec.generate_data(10) == {}
-    reported, note = spec.reported_parameters("stan", {})
-    assert reported == names[:models.MAX_DEFAULT_PARAMETERS]
-    assert f"first {models.MAX_DEFAULT_PARAMETERS} of {len(names)}" in note and str(folder / "info.json") in note
+    reported, note = reported_parameters(spec, "stan", {})
+    assert reported == names[:MAX_DEFAULT_PARAMETERS]
+    assert f"first {MAX_DEFAULT_PARAMETERS} of {len(names)}" in note and str(folder / "info.json") in note
 
 
 def test_a_model_that_kills_its_worker_becomes_a_failed_record(tmp_path):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from samplerbench import markdown, statistics
+from samplerbench.analysis import statistics
+from samplerbench.views import markdown
 from samplerbench.fields import FLOOR
 from tests.conftest import model_variant, tiny_run
 
@@ -28,8 +29,8 @@ def test_gradient_floor_is_measured():
     assert "not installed" in floors["stan"]["reason"] or "HTTP" in floors["stan"]["reason"]
 
 
-def test_quality_fields_and_overhead_ratio():
-    records = [tiny_run("numpyro"), tiny_run(FLOOR, kind=FLOOR)]
+def test_quality_fields_and_overhead_ratio(tiny_record):
+    records = [tiny_record("numpyro"), tiny_run(FLOOR, kind=FLOOR)]
     run = records[0]
     for field in ("ess_bulk_min", "ess_tail_min", "rhat_max", "divergences", "grad_evals",
                   "grad_evals_warmup", "grad_evals_total", "ess_per_s", "us_per_grad", "ess_per_1k_grad"):
@@ -45,7 +46,7 @@ def test_quality_fields_and_overhead_ratio():
 
 
 @pytest.mark.xdist_group("stan_builds")  # the worker whose httpstan cache has the Stan models built
-def test_agreement_check_flags_a_wrongly_translated_backend(tmp_path, shared_cache):
+def test_agreement_check_flags_a_wrongly_translated_backend(tmp_path, tiny_record):
     """NumPyro runs a variant whose slope prior is Normal(0, 0.5) instead of Normal(0, 20). The
     vote is per model file (language): the Stan and PyMC versions outvote the NumPyro one (with
     two languages only, a split along language lines names no side: tests/test_who_may_win.py)."""
@@ -53,7 +54,7 @@ def test_agreement_check_flags_a_wrongly_translated_backend(tmp_path, shared_cac
                           'dist.Normal(0.0, 20.0))\n    numpyro.sample("y"',
                           'dist.Normal(0.0, 0.5))\n    numpyro.sample("y"')
 
-    right = [tiny_run("pymc-numpyro"), tiny_run("nutpie"), tiny_run("pystan", cache_dir=shared_cache / "pystan-honesty")]
+    right = [tiny_record("pymc-numpyro"), tiny_record("nutpie"), tiny_record("pystan")]
     bad = tiny_run("numpyro", model=str(wrong))
     assert bad["status"] == "ok", bad.get("reason")
     bad["model"] = "linear_regression"  # the same model as far as the report can tell
@@ -69,7 +70,7 @@ def test_agreement_check_flags_a_wrongly_translated_backend(tmp_path, shared_cac
     assert "DISAGREES" in text
 
     # Control: the correct NumPyro model agrees with the others.
-    good = tiny_run("numpyro")
+    good = tiny_record("numpyro")
     assert _aggregate(right + [good]).loc["numpyro", "status"] == "ok"
 
 

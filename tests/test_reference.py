@@ -11,10 +11,11 @@ import json
 import pytest
 
 import models
-from samplerbench import reference, statistics
-from samplerbench.report import write_report
-from samplerbench.statistics import summarize
-from samplerbench.verdict import fastest_to_ess
+from samplerbench.analysis import accuracy, statistics
+from samplerbench.tools import reference
+from samplerbench.views.report import write_report
+from samplerbench.analysis.statistics import summarize
+from samplerbench.analysis.verdict import fastest_to_ess
 from tests.conftest import TINY_N, model_variant, tiny_run
 
 # In-process PyStan builds share the Stan worker (one httpstan cache: linear_regression builds once).
@@ -108,22 +109,22 @@ def test_runs_are_scored_against_the_reference_and_a_biased_backend_never_wins(t
 
 def test_scoring_on_known_numbers():
     ref = {"parameters": {"mu": {"mean": 0.0, "sd": 1.0, "mcse_mean": 0.01, "mcse_sd": 0.01}}}
-    close = reference.score({"mu": {"mean": 0.02, "sd": 1.01, "mcse_mean": 0.02, "mcse_sd": 0.02}}, ref)
+    close = accuracy.score({"mu": {"mean": 0.02, "sd": 1.01, "mcse_mean": 0.02, "mcse_sd": 0.02}}, ref)
     assert close["accuracy"] == "accurate"  # 0.02 sd off: within the noise and too small to matter
-    real_but_small = reference.score({"mu": {"mean": 0.05, "sd": 1.0, "mcse_mean": 0.001, "mcse_sd": 0.001}}, ref)
+    real_but_small = accuracy.score({"mu": {"mean": 0.05, "sd": 1.0, "mcse_mean": 0.001, "mcse_sd": 0.001}}, ref)
     assert real_but_small["accuracy"] == "accurate"  # z ≈ 5 but only 0.05 sd: does not matter
-    biased = reference.score({"mu": {"mean": 0.3, "sd": 1.0, "mcse_mean": 0.03, "mcse_sd": 0.03}}, ref)
+    biased = accuracy.score({"mu": {"mean": 0.3, "sd": 1.0, "mcse_mean": 0.03, "mcse_sd": 0.03}}, ref)
     assert biased["accuracy"] == "biased" and biased["accuracy_worst_parameter"] == "mu"
-    noisy = reference.score({"mu": {"mean": 0.3, "sd": 1.0, "mcse_mean": 0.2, "mcse_sd": 0.2}}, ref)
+    noisy = accuracy.score({"mu": {"mean": 0.3, "sd": 1.0, "mcse_mean": 0.2, "mcse_sd": 0.2}}, ref)
     # 0.3 sd off, but 1.5 MCSE: the run cannot tell, so it is not "accurate" either (issue 25:
     # that word went to broken runs, whose own MCSE explodes exactly when they are broken).
     assert noisy["accuracy"] == "inconclusive" and "too few effective draws" in noisy["accuracy_worst"]
     # One chain of four displaced by 1.5 sd: mean +0.36 sd, ESS about 15, so MCSE 0.26 sd and
     # z 1.4. It scored "accurate" before.
-    displaced = reference.score({"mu": {"mean": 0.36, "sd": 1.05, "mcse_mean": 0.26, "mcse_sd": 0.2}}, ref)
+    displaced = accuracy.score({"mu": {"mean": 0.36, "sd": 1.05, "mcse_mean": 0.26, "mcse_sd": 0.2}}, ref)
     assert displaced["accuracy"] == "inconclusive", displaced["accuracy_worst"]
     # Accurate means the error plus two MCSE is within the tolerance (0.1 sd).
-    tight = reference.score({"mu": {"mean": 0.03, "sd": 1.02, "mcse_mean": 0.02, "mcse_sd": 0.02}}, ref)
+    tight = accuracy.score({"mu": {"mean": 0.03, "sd": 1.02, "mcse_mean": 0.02, "mcse_sd": 0.02}}, ref)
     assert tight["accuracy"] == "accurate", tight["accuracy_worst"]
     # Pooled over 40 such runs the same error is certain.
     entry = {**noisy["accuracy_parameters"]["mu"]}

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from samplerbench.store import SCHEMA_VERSION, ResultStore
+from samplerbench.store.database import SCHEMA_VERSION, ResultStore
 
 REPO = Path(__file__).resolve().parent.parent
 COMPARE = [sys.executable, str(REPO / "scripts" / "compare.py")]
@@ -322,9 +322,10 @@ def test_the_default_store_lives_under_results(tmp_path):
 
 def test_a_sweep_stopped_before_its_first_record_still_reports(tmp_path):
     from samplerbench import environment
-    from samplerbench.orchestrator import SweepConfig, plan, sweep_header
+    from samplerbench.sweep.config import SweepConfig
+    from samplerbench.sweep.orchestrator import plan, sweep_header
 
-    cfg = SweepConfig(models=["linear_regression"], samplers=["numpyro"], ns=[40], runs=2)
+    cfg = SweepConfig(models=["linear_regression"], samplers=["numpyro"], ns=[40], runs=2, cache="cold")
     header = sweep_header(cfg, environment.collect())
     with ResultStore(tmp_path / "store.sqlite") as store:
         store.create_sweep(header, "empty", len(plan(cfg)))

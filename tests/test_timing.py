@@ -2,7 +2,7 @@
 
 import time
 
-from samplerbench.timing import RunClock, covered_s, merged
+from samplerbench.measure.timing import RunClock, covered_s, merged
 
 
 def test_nested_and_overlapping_intervals_count_once():

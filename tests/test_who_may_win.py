@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from samplerbench.statistics import summarize
-from samplerbench.verdict import fastest_draws, fastest_to_ess
+from samplerbench.analysis.statistics import summarize
+from samplerbench.analysis.verdict import fastest_draws, fastest_to_ess
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sweep-63d56ff-n2000-both.runs.jsonl"
 MODEL, N = "linear_regression", 2000
@@ -114,7 +114,7 @@ def test_the_runs_needed_projection_reaches_its_stated_power():
     then how often the verdict's own rule tells the two apart at that count."""
     import numpy as np
 
-    from samplerbench.uncertainty import POWER, compare_runs
+    from samplerbench.analysis.uncertainty import POWER, compare_runs
 
     rng = np.random.default_rng(7)
     spread, ratio = 0.08, 1.1  # log-normal timings, 8 % sd: a typical cold start here
@@ -139,7 +139,7 @@ def test_break_even_crossings_say_where_the_lines_are_indistinguishable(sweep):
     (ratio 1.00, p = 1) lay 45x beyond the ESS any run reached."""
     import re
 
-    from samplerbench.verdict import break_even_sentence
+    from samplerbench.analysis.verdict import break_even_sentence
 
     summary = summarize(sweep)
     warm = break_even_sentence(summary, MODEL, N, "warm")
@@ -153,7 +153,7 @@ def test_break_even_crossings_say_where_the_lines_are_indistinguishable(sweep):
 
 
 def test_break_even_lines_beyond_the_largest_measured_ess_are_marked(sweep):
-    from samplerbench.verdict import measured_ess
+    from samplerbench.analysis.verdict import measured_ess
 
     reached = measured_ess(summarize(sweep), MODEL, N)
     frame = [r for r in timed(sweep) if r["sampler"] == "numpyro" and r["cache"] == "cold"]

@@ -1,0 +1,69 @@
+"""What a sweep prints while it runs: the plan in one line, a line when a run starts, its
+numbers (or its failure) when it ends."""
+
+from __future__ import annotations
+
+import time
+
+from samplerbench.fields import FLOOR, UNMEASURED
+from samplerbench.run_record import record_kind
+
+
+def banner(sweep_id: str, planned: list, todo: int, cfg, db, resuming: bool) -> str:
+    floors = len([t for t in planned if t.kind == FLOOR])
+    return (f"samplerbench: sweep {sweep_id}: {len(planned)} measurements ({len(planned) - floors} runs"
+            f"{f' + {floors} gradient floor' + ('s' if floors != 1 else '') if floors else ''}; "
+            f"{', '.join(cfg.samplers)}; n = {', '.join(map(str, cfg.ns))}; "
+            f"{cfg.runs} run{'s' if cfg.runs != 1 else ''} each; cache {cfg.cache}); store {db}"
+            + (f"\nresuming: {len(planned) - todo} already measured, {todo} to go" if resuming else ""))
+
+
+class Progress:
+    """The sweep's ``on_event``: one line per started run, one per finished record."""
+
+    def __init__(self, cfg, started: float | None = None):
+        self.cfg = cfg
+        self.started = time.perf_counter() if started is None else started
+
+    def __call__(self, kind: str, info: dict) -> None:
+        elapsed = time.perf_counter() - self.started
+        if kind == "start":
+            print(self._start_line(info, elapsed), flush=True)
+        elif kind == "record":
+            line = self._record_line(info, elapsed)
+            if line:
+                print(line, flush=True)
+
+    def _start_line(self, info: dict, elapsed: float) -> str:
+        cfg = self.cfg
+        label = ("priming (untimed)" if info.get("priming") else "gradient floor" if info.get("floor")
+                 else f"run {info['run']}/{cfg.runs}")
+        if len(cfg.cache_modes) > 1 and not info.get("floor"):
+            label = f"{info['cache']} {label}"
+        where = f" on {info['host']}" if info.get("host") else ""
+        return (f"[{info['done'] + 1:>3}/{info['total']}] {elapsed:6.0f}s  {info['model']} n={info['n']} "
+                f"{info['sampler']} {label}{where} ...")
+
+    def _record_line(self, info: dict, elapsed: float) -> str | None:
+        rec, first_mode = info["record"], self.cfg.cache_modes[0]
+        if rec["status"] in UNMEASURED and (rec["run"] != 1 or rec.get("cache", first_mode) != first_mode):
+            return None  # one line per skipped or not-applicable backend is enough
+        # A skipped measurement has no "start" line: number it here, so the count runs on.
+        prefix = (f"[{info['done'] + 1:>3}/{info['total']}] {elapsed:6.0f}s  " if rec["status"] in UNMEASURED
+                  else " " * 10)
+        # On a cluster, cells finish interleaved: each line names its cell.
+        label = f"{rec['model']} n={rec['n']} {rec['sampler']}" if rec.get("host") else rec["sampler"]
+        return f"{prefix}{label}: {describe(rec)}"
+
+
+def describe(record: dict) -> str:
+    status = record.get("status")
+    if status == "ok" and record_kind(record) == FLOOR:
+        timed = ", ".join(f"{language} {floor['us_per_grad']:.2f} µs"
+                          for language, floor in (record.get("floors") or {}).items() if floor.get("us_per_grad"))
+        return (f"ok  {record['floor_us_per_grad']:.2f} µs per compiled value-and-gradient "
+                f"({record.get('floor_language', 'jax')}; {timed or 'jax'})")
+    if status == "ok":
+        return (f"ok  sampling {record['sampling_s']:.2f} s, compile {record['compile_s']:.2f} s, "
+                f"end-to-end {record['end_to_end_s']:.2f} s, process {record['process_s']:.2f} s")
+    return f"{status}: {record.get('reason', '')}"
