@@ -103,9 +103,11 @@ def _read_worker_record(path: Path) -> dict:
 
 
 def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, cache_dir: Path,
-                scratch: Path, log_dir: Path | None = None, kind: str = "run", cache: str | None = None) -> dict:
+                scratch: Path, log_dir: Path | None = None, kind: str = "run", cache: str | None = None,
+                keep_log: bool = False) -> dict:
     """Take one measurement (a timed run, or the gradient floor) in a fresh worker process and
-    return its record (never raises). ``cache`` is this run's mode (a `both` sweep has two)."""
+    return its record (never raises). ``cache`` is this run's mode (a `both` sweep has two).
+    The worker's log is kept in ``log_dir`` when the run failed, or always with ``keep_log``."""
     cache = cache or cfg.cache
     if cache not in CACHE_MODES:
         raise ValueError(f"a run's cache mode is one of {', '.join(CACHE_MODES)}, not {cache!r}")
@@ -133,13 +135,13 @@ def measure_one(model: str, sampler: str, n: int, run: int, cfg: SweepConfig, ca
         record["harness_overhead_s"] = (
             finished.process_s - record["import_s"] - record["end_to_end_s"] - record.get("diagnostics_s", 0.0)
         )
-    if record["status"] == "failed":
+    if record["status"] == "failed" or keep_log:
         kept_log = (log_dir or scratch.parent / "logs") / f"{model}-{sampler}-n{n}-{cache}-run{run}.log"
         kept_log.parent.mkdir(parents=True, exist_ok=True)
         if log_path.exists():
             shutil.copyfile(log_path, kept_log)
             record["log"] = str(kept_log)
-    else:
+    if record["status"] != "failed":
         record.pop("traceback", None)
     shutil.rmtree(work_dir, ignore_errors=True)
     return record
