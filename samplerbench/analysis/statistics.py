@@ -11,7 +11,7 @@ import pandas as pd
 
 from samplerbench.fields import KEYS, QUALITY, RUN_DERIVED, TIMING_FIELDS, UNMEASURED
 from samplerbench.run_record import upgrade
-from samplerbench.store.records import gradient_floors, records_frame
+from samplerbench.store.records import GradientFloor, gradient_floors, records_frame
 from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, headline_target, time_to_ess_column
 from samplerbench.analysis.uncertainty import is_unstable, relative_sd
 
@@ -204,7 +204,7 @@ def unstable_fields(ok: pd.DataFrame, columns) -> str:
 
 
 def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
-              floors: dict[tuple, float] | None = None, ess_targets=DEFAULT_ESS_TARGETS) -> pd.DataFrame:
+              floors: dict[tuple, GradientFloor] | None = None, ess_targets=DEFAULT_ESS_TARGETS) -> pd.DataFrame:
     """min / median / max of every timing over the ok runs of each (model, n, cache, sampler)."""
     floors = floors or {}
     spread_columns = (*TIMING_FIELDS, *RUN_DERIVED, *(time_to_ess_column(t) for t in ess_targets))
@@ -229,7 +229,7 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
             row[f"{column}_max"] = values.max()
         for column in QUALITY:
             row[f"{column}_median"] = pd.to_numeric(ok[column], errors="coerce").median()
-        floor = floors.get((row["model"], row["n"]), math.nan)
+        floor = floors[(row["model"], row["n"])].us_per_grad if (row["model"], row["n"]) in floors else math.nan
         row["floor_us_per_grad"] = floor
         # Chains run in parallel: on p cores the bare arithmetic costs floor / p of wall time
         # per gradient, so the ratio compares like with like.
@@ -298,7 +298,7 @@ class Summary:
     records: list[dict]
     frame: pd.DataFrame  # one row per timed run
     table: pd.DataFrame  # one row per (model, n, cache, sampler)
-    floors: dict[tuple, float]  # (model, n) -> gradient floor, µs
+    floors: dict[tuple, GradientFloor]  # (model, n) -> its gradient floor
     ess_targets: tuple[int, ...] = DEFAULT_ESS_TARGETS
     # The verdict's answers, each computed once for every view (analysis.verdict fills it).
     verdicts: dict = field(default_factory=dict, repr=False, compare=False)

@@ -21,17 +21,25 @@ def sampled_parameters(spec, language: str, data: dict) -> list[str]:
             if site["type"] == "sample" and not site["is_observed"]]
 
 
+def numpyro_initial_point(model, data: dict, seed: int = 0) -> dict:
+    """A constrained point of a NumPyro model, by site name: NumPyro's own random initial point
+    (``initialize_model``), mapped back through the model's transforms. One recipe for the
+    parameter trace here and the cross-language checks' points (``tools/logdensity.py``)."""
+    import jax
+    from numpyro.infer.util import constrain_fn, initialize_model
+
+    jax.config.update("jax_enable_x64", True)  # PROTOCOL: float64 everywhere
+    init = initialize_model(jax.random.PRNGKey(seed), model, model_args=(data,))
+    return constrain_fn(model, (data,), {}, init.param_info.z, return_deterministic=False)
+
+
 def numpyro_trace(spec, data: dict) -> dict:
     """The NumPyro model's sites, traced at an initial point rather than by sampling the
     priors (an improper prior, ImproperUniform or a factor, cannot be sampled)."""
-    import jax
     import numpyro.handlers
-    from numpyro.infer.util import constrain_fn, initialize_model
 
-    jax.config.update("jax_enable_x64", True)
     model = spec.numpyro_model()
-    init = initialize_model(jax.random.PRNGKey(0), model, model_args=(data,))
-    point = constrain_fn(model, (data,), {}, init.param_info.z, return_deterministic=False)
+    point = numpyro_initial_point(model, data)
     return numpyro.handlers.trace(numpyro.handlers.substitute(
         numpyro.handlers.seed(model, 0), data=point)).get_trace(data)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -50,14 +51,32 @@ def records_frame(records: list[dict], ess_targets=DEFAULT_ESS_TARGETS) -> pd.Da
     return frame
 
 
-def gradient_floors(records: list[dict]) -> dict[tuple, float]:
-    """(model, n) -> the floor: best measured µs per compiled value-and-gradient, any language."""
-    floors: dict[tuple, float] = {}
+@dataclass(frozen=True)
+class GradientFloor:
+    """A cell's gradient floor, read once from its floor records for every view: the fastest µs
+    per bare compiled value-and-gradient, each language's best, and why a language was not timed."""
+
+    us_per_grad: float
+    by_language: dict[str, float] = field(default_factory=dict)
+    not_timed: dict[str, str] = field(default_factory=dict)
+
+
+def gradient_floors(records: list[dict]) -> dict[tuple, GradientFloor]:
+    """(model, n) -> its floor: the best measured µs per compiled value-and-gradient, any language."""
+    best: dict[tuple, float] = {}
+    by_language: dict[tuple, dict[str, float]] = {}
+    not_timed: dict[tuple, dict[str, str]] = {}
     for r in records:
         if record_kind(r) == FLOOR and r.get("status") == "ok" and r.get("floor_us_per_grad"):
             key = (r["model"], r["n"])
-            floors[key] = min(floors.get(key, math.inf), float(r["floor_us_per_grad"]))
-    return floors
+            best[key] = min(best.get(key, math.inf), float(r["floor_us_per_grad"]))
+            for language, floor in (r.get("floors") or {}).items():
+                if floor.get("us_per_grad"):
+                    languages = by_language.setdefault(key, {})
+                    languages[language] = min(languages.get(language, math.inf), float(floor["us_per_grad"]))
+                else:
+                    not_timed.setdefault(key, {})[language] = floor.get("reason", "not measured")
+    return {key: GradientFloor(us, by_language.get(key, {}), not_timed.get(key, {})) for key, us in best.items()}
 
 
 def first_ok(records: list[dict], field: str) -> dict[str, object]:

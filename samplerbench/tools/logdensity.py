@@ -36,16 +36,11 @@ def constrained_points(spec, data: dict, count: int = 6, seed: int = 0) -> list[
         point_fn = make_initial_point_fn(model=pm_model, jitter_rvs=set(pm_model.free_RVs), return_transformed=False)
         return [{name: np.asarray(value, dtype=float) for name, value in point_fn(seed + i).items()}
                 for i in range(count)]
-    jax = float64_jax()
-    from numpyro.infer.util import constrain_fn, initialize_model
+    from samplerbench.measure.parameters import numpyro_initial_point
 
     model = spec.numpyro_model()
-    points = []
-    for i in range(count):
-        info = initialize_model(jax.random.PRNGKey(seed + i), model, model_args=(data,))
-        values = constrain_fn(model, (data,), {}, info.param_info.z, return_deterministic=False)
-        points.append({name: np.asarray(value, dtype=float) for name, value in values.items()})
-    return points
+    return [{name: np.asarray(value, dtype=float) for name, value in numpyro_initial_point(model, data, seed + i).items()}
+            for i in range(count)]
 
 
 def numpyro_logp(spec, data, points, jacobian: bool) -> np.ndarray:

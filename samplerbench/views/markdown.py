@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from samplerbench.environment import differences, record_machine
-from samplerbench.fields import FLOOR, NOT_APPLICABLE
-from samplerbench.run_record import record_kind
+from samplerbench.fields import NOT_APPLICABLE
+from samplerbench.store.records import GradientFloor
 from samplerbench.analysis.accuracy import ERROR_LIMIT, Z_LIMIT
 from samplerbench.analysis.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
 from samplerbench.views.tables import (
@@ -52,26 +50,17 @@ CACHE_MEANING = {
 }
 
 
-def floor_sentence(records: list[dict], model: str, n: int) -> str:
-    """Each language's floor for (model, n), the fastest first named; '' if none measured."""
-    per_language: dict[str, float] = {}
-    missing: dict[str, str] = {}
-    for r in records:
-        if (record_kind(r) == FLOOR and r.get("status") == "ok" and r.get("model") == model
-                and r.get("n") == n):
-            for language, floor in (r.get("floors") or {}).items():  # records read by summarize: current format
-                if floor.get("us_per_grad"):
-                    per_language[language] = min(per_language.get(language, math.inf), float(floor["us_per_grad"]))
-                else:
-                    missing[language] = floor.get("reason", "not measured")
-    if not per_language:
+def floor_sentence(floor: GradientFloor) -> str:
+    """Each language's floor for a cell, the fastest first named; '' if no language was timed."""
+    if not floor.by_language:
         return ""
+    per_language = floor.by_language
     fastest = min(per_language, key=per_language.get)
     timed = ", ".join(f"{language} {us:.2f} µs" for language, us in sorted(per_language.items(), key=lambda kv: kv[1]))
     text = (f"Gradient floor: {per_language[fastest]:.2f} µs ({fastest}), the fastest bare compiled "
             f"value-and-gradient of the log density on one core, timed in a compiled loop: {timed}")
-    if missing:
-        text += "; not timed: " + "; ".join(f"{language} ({reason})" for language, reason in missing.items())
+    if floor.not_timed:
+        text += "; not timed: " + "; ".join(f"{language} ({reason})" for language, reason in floor.not_timed.items())
     return text + ". The `× floor` columns compare against it."
 
 
@@ -271,7 +260,7 @@ def _cell_tables(summary: Summary, model: str, n: int, cache: str, part: pd.Data
     """One (model, n, cache) cell's heading and tables: headline, time to ESS, spread, quality."""
     return [f"## {model}, n = {n}, cache `{cache}`", "",
             f"Cache `{cache}`: {CACHE_MEANING.get(cache, '')}.", "",
-            *([floor_sentence(summary.records, model, n), ""] if (model, n) in summary.floors else []),
+            *([floor_sentence(summary.floors[(model, n)]), ""] if (model, n) in summary.floors else []),
             "Headline: minimum over runs (as in the reference table) and the median.", "",
             headline_table(part).to_markdown(index=False), "",
             "Time to a target ESS: seconds from the start of the process until the slowest parameter "
