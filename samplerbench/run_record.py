@@ -12,7 +12,7 @@ where it is stored: the upgrade is of what is read.
 ``PlannedRun.key``, the store's finished runs and the cluster's deduplication are this one tuple.
 """
 
-from __future__ import annotations
+from typing import Required, TypedDict, get_type_hints
 
 from samplerbench.fields import FLOOR, NOT_APPLICABLE, TIMING_FIELDS
 
@@ -22,7 +22,32 @@ STATUSES = ("ok", "failed", "skipped", NOT_APPLICABLE)
 KINDS = ("run", FLOOR)
 
 
-def run_key(record: dict) -> tuple:
+class RunRecord(TypedDict, total=False):  # (no postponed annotations in this module: Required must be seen)
+    """The fields a reader of a current record may rely on: the required ones every record has
+    (``problems`` checks them, with these types), the timing fields of every record (null = not
+    measured). An ok run adds the quality and derived fields named in ``fields.py``."""
+
+    record_version: Required[int]
+    kind: Required[str]  # one of KINDS
+    model: Required[str]
+    sampler: Required[str]
+    n: Required[int]
+    run: Required[int]
+    status: Required[str]  # one of STATUSES
+    reason: str
+    cache: str  # "cold" or "warm"; a floor has none
+    seed: int
+    import_s: float | None
+    compile_s: float | None
+    sampling_s: float | None
+    end_to_end_s: float | None
+    process_s: float | None
+
+
+assert set(TIMING_FIELDS) <= set(RunRecord.__annotations__), "fields.TIMING_FIELDS and RunRecord must name the same timings"
+
+
+def run_key(record: RunRecord) -> tuple:
     """(kind, model, n, cache, sampler, run): a `--cache both` sweep measures every run twice,
     cold and warm; a floor has no cache mode."""
     kind = record_kind(record)
@@ -59,7 +84,7 @@ def _update_to_2(record: dict) -> dict:
 UPGRADES = {2: _update_to_2}  # version N -> the step that makes a version N-1 record a version N one
 
 
-def upgrade(record: dict) -> dict:
+def upgrade(record: dict) -> RunRecord:
     """The record in the current format (a new dict; one at RECORD_VERSION comes back as it is)."""
     version = int(record.get("record_version") or 1)
     if version > RECORD_VERSION:
@@ -70,13 +95,15 @@ def upgrade(record: dict) -> dict:
     return record
 
 
-def problems(record: dict) -> list[str]:
+def problems(record: RunRecord) -> list[str]:
     """What makes a record unusable (empty when it is a valid current record): the fields every
     record has, with their types; every timing field present, a number ≥ 0 or null."""
     found = []
     if record.get("record_version") != RECORD_VERSION:
         found.append(f"record_version {record.get('record_version')!r}, not {RECORD_VERSION}")
-    for name, kind in (("model", str), ("sampler", str), ("n", int), ("run", int), ("status", str), ("kind", str)):
+    hints = get_type_hints(RunRecord)
+    for name in sorted(RunRecord.__required_keys__ - {"record_version"}):
+        kind = hints[name]
         if not isinstance(record.get(name), kind) or isinstance(record.get(name), bool):
             found.append(f"{name} is {record.get(name)!r}, not a {kind.__name__}")
     if record.get("status") not in STATUSES:

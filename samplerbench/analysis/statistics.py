@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from samplerbench.fields import KEYS, QUALITY, RUN_DERIVED, TIMING_FIELDS, UNMEASURED
-from samplerbench.run_record import upgrade
+from samplerbench.run_record import RunRecord, upgrade
 from samplerbench.store.records import GradientFloor, gradient_floors, records_frame
 from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, headline_target, time_to_ess_column
 from samplerbench.analysis.uncertainty import is_unstable, relative_sd
@@ -295,7 +295,7 @@ def loglog_slope(ns: list[float], values: list[float]) -> float:
 class Summary:
     """One sweep's records, aggregated once: every view (markdown, terminal, CSV, plots) reads this."""
 
-    records: list[dict]
+    records: list[RunRecord]
     frame: pd.DataFrame  # one row per timed run
     table: pd.DataFrame  # one row per (model, n, cache, sampler)
     floors: dict[tuple, GradientFloor]  # (model, n) -> its gradient floor
@@ -304,7 +304,7 @@ class Summary:
     verdicts: dict = field(default_factory=dict, repr=False, compare=False)
 
 
-def summarize(records: list[dict], sampler_order: list[str] | None = None,
+def summarize(records: list[RunRecord], sampler_order: list[str] | None = None,
               ess_targets=DEFAULT_ESS_TARGETS) -> Summary:
     records = [upgrade(r) for r in records]  # every view reads the current format
     ess_targets = tuple(sorted(set(int(t) for t in ess_targets))) or DEFAULT_ESS_TARGETS

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from samplerbench.run_record import record_kind, run_key, upgrade
+from samplerbench.run_record import RunRecord, record_kind, run_key, upgrade
 
 DEFAULT_DB = Path("results") / "samplerbench.sqlite"
 SCHEMA_VERSION = 3
@@ -270,7 +270,7 @@ class ResultStore:
             header["total_s"] = row[3]
         return header
 
-    def records(self, sweep_id: str) -> list[dict]:
+    def records(self, sweep_id: str) -> list[RunRecord]:
         rows = self.db.execute("SELECT record FROM runs WHERE sweep_id=? ORDER BY id", (sweep_id,))
         return [upgrade({"sweep_id": sweep_id, **json.loads(r[0])}) for r in rows]
 

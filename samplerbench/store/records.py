@@ -14,11 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from samplerbench.fields import FLOOR, KEYS, QUALITY, RUN_DERIVED, TIMING_FIELDS
-from samplerbench.run_record import record_kind, upgrade
+from samplerbench.run_record import RunRecord, record_kind, upgrade
 from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, derived_columns, time_to_ess_column
 
 
-def load_records(path: Path) -> list[dict]:
+def load_records(path: Path) -> list[RunRecord]:
     records = []
     with open(path) as fh:
         for line in fh:
@@ -28,14 +28,14 @@ def load_records(path: Path) -> list[dict]:
     return records
 
 
-def load_records_file(path: Path) -> tuple[list[dict], dict]:
+def load_records_file(path: Path) -> tuple[list[RunRecord], dict]:
     """A saved <stem>.runs.jsonl and the header in <stem>.env.json beside it ({} if absent)."""
     header_path = Path(str(path).removesuffix(".runs.jsonl") + ".env.json")
     header = json.loads(header_path.read_text()) if header_path.exists() else {}
     return load_records(path), header
 
 
-def records_frame(records: list[dict], ess_targets=DEFAULT_ESS_TARGETS) -> pd.DataFrame:
+def records_frame(records: list[RunRecord], ess_targets=DEFAULT_ESS_TARGETS) -> pd.DataFrame:
     """One row per timed run (priming runs of warm mode and gradient floors are left out),
     with the time-to-ESS columns derived from each record's own fields.
 
@@ -61,7 +61,7 @@ class GradientFloor:
     not_timed: dict[str, str] = field(default_factory=dict)
 
 
-def gradient_floors(records: list[dict]) -> dict[tuple, GradientFloor]:
+def gradient_floors(records: list[RunRecord]) -> dict[tuple, GradientFloor]:
     """(model, n) -> its floor: the best measured µs per compiled value-and-gradient, any language."""
     best: dict[tuple, float] = {}
     by_language: dict[tuple, dict[str, float]] = {}
@@ -79,7 +79,7 @@ def gradient_floors(records: list[dict]) -> dict[tuple, GradientFloor]:
     return {key: GradientFloor(us, by_language.get(key, {}), not_timed.get(key, {})) for key, us in best.items()}
 
 
-def first_ok(records: list[dict], field: str) -> dict[str, object]:
+def first_ok(records: list[RunRecord], field: str) -> dict[str, object]:
     """sampler -> ``field`` of its first ok run that has it (records from before a field existed have none)."""
     found: dict[str, object] = {}
     for r in records:
@@ -88,7 +88,7 @@ def first_ok(records: list[dict], field: str) -> dict[str, object]:
     return found
 
 
-def backend_versions(records: list[dict]) -> dict[str, dict[str, str]]:
+def backend_versions(records: list[RunRecord]) -> dict[str, dict[str, str]]:
     """sampler -> the library versions its worker recorded (first ok run): what a backend really
     ran with, which with `--python` is not the orchestrator's environment."""
     return {sampler: {k: v for k, v in versions.items() if v}

@@ -20,6 +20,7 @@ from samplerbench.analysis.statistics import Summary, summarize
 from samplerbench.store.database import ResultStore, SweepInfo
 from samplerbench.time_to_ess import HEADLINE_TARGET, ess_targets_of, time_to_ess_column
 from samplerbench.analysis.uncertainty import compare_runs
+from samplerbench.run_record import RunRecord
 
 # The settings that change how much work a run does: only sweeps that share them share a line.
 SETTING_KEYS = ("chains", "tune", "draws", "target_accept", "max_treedepth")
@@ -40,7 +41,7 @@ HISTORY_METRICS = (
 class StoredSweep:
     info: SweepInfo
     header: dict
-    records: list[dict]
+    records: list[RunRecord]
     summary: Summary
     versions: dict[str, dict[str, str]]  # sampler -> what its workers recorded
 

@@ -16,6 +16,7 @@ from samplerbench.views.tables import (
 from samplerbench.analysis.uncertainty import UNSTABLE_RELATIVE_SD
 from samplerbench.time_to_ess import headline_target
 from samplerbench.analysis.verdict import break_even_table, model_verdict, terminal_verdict
+from samplerbench.run_record import RunRecord
 
 
 COLUMN_MEANINGS = {
@@ -85,7 +86,7 @@ def _environment_lines(header: dict) -> list[str]:
     ] + ([f"- **Total wall time of the sweep:** {header['total_s']:.0f} s"] if header.get("total_s") else [])
 
 
-def _sweep_status_lines(header: dict, records: list[dict]) -> list[str]:
+def _sweep_status_lines(header: dict, records: list[RunRecord]) -> list[str]:
     """Complete or not, how many sessions, and whether the environment moved between them."""
     lines = []
     planned = header.get("planned")
@@ -107,7 +108,7 @@ def _sweep_status_lines(header: dict, records: list[dict]) -> list[str]:
     return lines
 
 
-def where_cells_ran(records: list[dict]) -> list[str]:
+def where_cells_ran(records: list[RunRecord]) -> list[str]:
     """For a --cluster sweep: each (model, n) cell's host, machine and Dask worker(s)."""
     rows: dict[tuple, dict] = {}
     for r in records:
@@ -130,7 +131,7 @@ def where_cells_ran(records: list[dict]) -> list[str]:
             frame.to_markdown(index=False), ""]
 
 
-def machines_per_model(records: list[dict]) -> dict[str, set[str]]:
+def machines_per_model(records: list[RunRecord]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for r in records:
         if record_machine(r):
@@ -138,7 +139,7 @@ def machines_per_model(records: list[dict]) -> dict[str, set[str]]:
     return found
 
 
-def data_lines(records: list[dict], model: str) -> list[str]:
+def data_lines(records: list[RunRecord], model: str) -> list[str]:
     """Where the model's data came from and, when --n does not change them, that it does not;
     which parameters were left out of a model reported by default (from the records: a report
     rebuilt elsewhere still says it)."""

@@ -20,6 +20,7 @@ from samplerbench.environment import differences, version_changes
 from samplerbench.store.database import ResultStore
 from samplerbench.time_to_ess import HEADLINE_TARGET, ess_targets_of, time_to_ess_column
 from samplerbench.analysis.uncertainty import RatioTest, compare_runs
+from samplerbench.run_record import RunRecord
 
 RATIO_METRICS = (
     ("compile_s", "compile s"), ("sampling_s", "sampling s"),
@@ -31,7 +32,7 @@ JOIN = ["model", "n", "sampler"]
 @dataclass
 class Sweep:
     label: str
-    records: list[dict]
+    records: list[RunRecord]
     header: dict
 
 
