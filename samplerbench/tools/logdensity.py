@@ -76,12 +76,13 @@ def pymc_logp(spec, data, points, jacobian: bool) -> np.ndarray:
     return np.array([float(logp(pymc_values(pm_model, point))) for point in points])
 
 
-def stan_posterior(spec, data):
-    """The model built by PyStan on these data (its log density and gradient, no sampling)."""
+def stan_posterior(spec, data, random_seed: int = 1):
+    """The model built by PyStan on these data: its log density and gradient here, the
+    reference's long runs in ``tools/reference.py``."""
     import stan
 
     from samplers.base import stan_data
-    posterior = stan.build(spec.stan_code(), data=stan_data(data), random_seed=1)
+    posterior = stan.build(spec.stan_code(), data=stan_data(data), random_seed=random_seed)
     sys.stderr.write("\n")  # PyStan's "Building..." progress line ends without a newline
     sys.stderr.flush()
     return posterior

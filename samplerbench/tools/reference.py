@@ -100,11 +100,10 @@ def _stan_backend() -> str:
 
 def _run_pystan(source, data, cores: int):
     import arviz_base
-    import stan
 
-    from samplers.base import stan_data
+    from samplerbench.tools.logdensity import stan_posterior
 
-    posterior = stan.build(source.stan_code(), data=stan_data(data), random_seed=SEED)
+    posterior = stan_posterior(source, data, random_seed=SEED)
     kwargs = dict(num_chains=CHAINS, num_warmup=WARMUP, num_samples=ITERATIONS, num_thin=THIN, delta=TARGET_ACCEPT)
     fit = posterior.sample(**kwargs)
     return arviz_base.from_pystan(posterior=fit, posterior_model=posterior), kwargs
