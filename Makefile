@@ -41,8 +41,9 @@ browser:
 test: $(STAMP) browser
 	$(PY) -m pytest -m "slow or not slow" -n 2 --dist loadgroup --durations=30 $(ARGS)
 
+# The inner loop: the tests not marked slow, on the same two grouped workers as `make test`.
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow" $(ARGS)
+	$(PY) -m pytest -m "not slow" -n 2 --dist loadgroup $(ARGS)
 
 clean:
 	rm -rf $(VENV) reports/logs reports/test-artifacts .pytest_cache
