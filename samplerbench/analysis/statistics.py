@@ -229,7 +229,8 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
             row[f"{column}_max"] = values.max()
         for column in QUALITY:
             row[f"{column}_median"] = pd.to_numeric(ok[column], errors="coerce").median()
-        floor = floors[(row["model"], row["n"])].us_per_grad if (row["model"], row["n"]) in floors else math.nan
+        cell_floor = floors.get((row["model"], row["n"]))
+        floor = cell_floor.us_per_grad if cell_floor else math.nan
         row["floor_us_per_grad"] = floor
         # Chains run in parallel: on p cores the bare arithmetic costs floor / p of wall time
         # per gradient, so the ratio compares like with like.

@@ -53,30 +53,32 @@ def records_frame(records: list[RunRecord], ess_targets=DEFAULT_ESS_TARGETS) -> 
 
 @dataclass(frozen=True)
 class GradientFloor:
-    """A cell's gradient floor, read once from its floor records for every view: the fastest µs
-    per bare compiled value-and-gradient, each language's best, and why a language was not timed."""
+    """A cell's gradient floor, read once from its floor records for every view: each language's
+    best µs per bare compiled value-and-gradient, and why a language was not timed."""
 
-    us_per_grad: float
-    by_language: dict[str, float] = field(default_factory=dict)
+    by_language: dict[str, float]
     not_timed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def us_per_grad(self) -> float:
+        """The floor: the fastest language (what each floor record's ``floor_us_per_grad`` says)."""
+        return min(self.by_language.values())
 
 
 def gradient_floors(records: list[RunRecord]) -> dict[tuple, GradientFloor]:
-    """(model, n) -> its floor: the best measured µs per compiled value-and-gradient, any language."""
-    best: dict[tuple, float] = {}
+    """(model, n) -> its floor, for every cell with a language timed in an ok floor record."""
     by_language: dict[tuple, dict[str, float]] = {}
     not_timed: dict[tuple, dict[str, str]] = {}
     for r in records:
-        if record_kind(r) == FLOOR and r.get("status") == "ok" and r.get("floor_us_per_grad"):
+        if record_kind(r) == FLOOR and r.get("status") == "ok":
             key = (r["model"], r["n"])
-            best[key] = min(best.get(key, math.inf), float(r["floor_us_per_grad"]))
             for language, floor in (r.get("floors") or {}).items():
                 if floor.get("us_per_grad"):
                     languages = by_language.setdefault(key, {})
                     languages[language] = min(languages.get(language, math.inf), float(floor["us_per_grad"]))
                 else:
                     not_timed.setdefault(key, {})[language] = floor.get("reason", "not measured")
-    return {key: GradientFloor(us, by_language.get(key, {}), not_timed.get(key, {})) for key, us in best.items()}
+    return {key: GradientFloor(languages, not_timed.get(key, {})) for key, languages in by_language.items()}
 
 
 def first_ok(records: list[RunRecord], field: str) -> dict[str, object]:

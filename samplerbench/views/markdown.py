@@ -52,9 +52,7 @@ CACHE_MEANING = {
 
 
 def floor_sentence(floor: GradientFloor) -> str:
-    """Each language's floor for a cell, the fastest first named; '' if no language was timed."""
-    if not floor.by_language:
-        return ""
+    """Each language's floor for a cell, the fastest first named."""
     per_language = floor.by_language
     fastest = min(per_language, key=per_language.get)
     timed = ", ".join(f"{language} {us:.2f} µs" for language, us in sorted(per_language.items(), key=lambda kv: kv[1]))
