@@ -10,7 +10,10 @@ KEYS = ["model", "n", "cache", "sampler"]
 # Per-run numbers aggregated like the timings (min / median / max): the sampling window split
 # into its phases, the fixed cost and the draws' ESS rate of time to ESS (time_to_ess.py), and
 # the peak memory of the run's process tree (memory.py). Time-to-ESS columns are named per target.
-RUN_DERIVED = ("warmup_s", "draws_s", "fixed_s", "draws_ess_per_s", "peak_pss_mib")
+# The error against the reference per work (analysis/error_trace.py): gradients until b² stays
+# below 0.01, the seconds from process start to that point, and b²'s last value (its floor).
+ERROR_DERIVED = ("grads_to_low_error", "time_to_low_error_s", "b2_max_final")
+RUN_DERIVED = ("warmup_s", "draws_s", "fixed_s", "draws_ess_per_s", "peak_pss_mib", *ERROR_DERIVED)
 
 # The status of a (model, backend) whose language the model is not written in: planned, never
 # run, neither skipped (the backend could run here) nor failed.
@@ -26,3 +29,13 @@ WATCHED_LIBRARIES = ("pymc", "pytensor", "numba", "llvmlite", "jax", "jaxlib", "
 
 # The gradient floor's one spelling: its sampler name in tables and its record kind.
 FLOOR = "gradient-floor"
+
+# What kind of method a backend runs (its class's ``kind``; PROTOCOL, "Which algorithm"): MCMC,
+# exact in the limit; MCMC biased by its step size (unadjusted MCLMC); an approximation (a fit,
+# then independent draws from it: Pathfinder, ADVI). Only MCMC may win a sentence on ESS or on
+# error; the others are named beside the winner, never as it.
+MCMC, MCMC_BIASED, APPROXIMATE = "mcmc", "mcmc-biased", "approximate"
+METHOD_KINDS = (MCMC, MCMC_BIASED, APPROXIMATE)
+KIND_MEANINGS = (f"{MCMC}: exact in the limit, may win; {MCMC_BIASED}: no accept/reject step, biased by its step "
+                 f"size; {APPROXIMATE}: a fit, then independent draws from it. Only {MCMC} can be named a "
+                 "winner; the others are judged by their error against the reference, named beside it")

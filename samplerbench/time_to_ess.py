@@ -74,6 +74,18 @@ def time_to_ess_s(record: dict, target: float) -> float:
     return fixed_s(record) + target / rate if rate == rate else math.nan
 
 
+def time_to_low_error_s(record: dict) -> float:
+    """Seconds from the start of the user's process until the error against the reference stays
+    below 0.01 (samplerbench.analysis.error_trace): import, compile and the rest of end-to-end,
+    plus the seconds into the sampling window at that point (warmup included). Not extrapolated:
+    NaN when the run never got there."""
+    import_s, compile_s, e2e, sampling_s = (_number(record.get(k)) for k in
+                                            ("import_s", "compile_s", "end_to_end_s", "sampling_s"))
+    rest_s = e2e - compile_s - sampling_s
+    rest_s = 0.0 if -1e-3 < rest_s < 0 else rest_s
+    return import_s + compile_s + rest_s + _number(record.get("low_error_sampling_s"))
+
+
 def derived_columns(record: dict, targets=DEFAULT_ESS_TARGETS) -> dict:
     """The columns a report adds to a run: the split (derived from gradients for records that
     do not carry it), the fixed cost, the draws' rate and the time to each target."""
@@ -85,6 +97,7 @@ def derived_columns(record: dict, targets=DEFAULT_ESS_TARGETS) -> dict:
     out["draws_ess_per_s"] = draws_ess_per_s(merged)
     for target in targets:
         out[time_to_ess_column(target)] = time_to_ess_s(merged, target)
+    out["time_to_low_error_s"] = time_to_low_error_s(merged)
     return out
 
 

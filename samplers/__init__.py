@@ -21,11 +21,21 @@ REGISTRY: dict[str, str] = {
     "blackjax": "samplers.blackjax_nuts:BlackJAXBackend",
     "nutpie": "samplers.nutpie:NutpieBackend",
     "nutpie-stan": "samplers.nutpie_stan:NutpieStanBackend",
+    "blackjax-mclmc": "samplers.blackjax_mclmc:MCLMCBackend",
+    "advi": "samplers.pymc_advi:ADVIBackend",
+    "fullrank-advi": "samplers.pymc_advi:FullRankADVIBackend",
 }
 
 
 def names() -> list[str]:
     return list(REGISTRY)
+
+
+def default_names() -> list[str]:
+    """The backends a sweep runs when --samplers is not given: all but those whose class says
+    ``in_default_sweep = False`` (the ADVI rows: PyTensor's compile of their fit, about 20 s a
+    run here, would add most of ten minutes to ``make compare``); ``--samplers all`` runs them."""
+    return [name for name in REGISTRY if get(name).in_default_sweep]
 
 
 def get(name: str) -> Backend:
@@ -35,4 +45,4 @@ def get(name: str) -> Backend:
     return getattr(importlib.import_module(module_name), class_name)()
 
 
-__all__ = ["Backend", "RunSettings", "SamplerOutput", "REGISTRY", "names", "get", "UnknownSamplerError"]
+__all__ = ["Backend", "RunSettings", "SamplerOutput", "REGISTRY", "names", "default_names", "get", "UnknownSamplerError"]

@@ -105,6 +105,9 @@ class SamplerOutput:
     # The warmup share of the library's own per-phase timings, where it reports them (CmdStan);
     # otherwise sampling_s is split in proportion to the gradients of each phase.
     warmup_fraction_reported: float | None = None
+    # The kept draws' gradients where the draws have no per-draw ``n_steps``: an approximate
+    # method's draws from its fitted approximation cost none (0); its fit is in warmup_grad_evals.
+    draws_grad_evals: int | None = None
 
 
 class Backend:
@@ -117,6 +120,14 @@ class Backend:
     distributions: ClassVar[tuple[str, ...]]  # PyPI names whose versions are recorded
     install_hint: ClassVar[str]
     description: ClassVar[str]
+    # fields.METHOD_KINDS: "mcmc" (exact in the limit), "mcmc-biased" (unadjusted: biased by its
+    # step size), "approximate" (a fit, then independent draws from it). Shown in --list and tables.
+    kind: ClassVar[str] = "mcmc"
+    # The run settings (RunSettings' fields) the backend hands to its library; the others do not
+    # apply to its algorithm (MCLMC has no tree depth, ADVI no warmup) and the report says so.
+    settings_used: ClassVar[tuple[str, ...]] = ("chains", "tune", "draws", "target_accept", "max_treedepth")
+    # Whether a sweep without --samplers runs it (samplers.default_names).
+    in_default_sweep: ClassVar[bool] = True
 
     def unavailable_reason(self) -> str | None:
         """None when the backend can run here, else why not and how to fix it."""

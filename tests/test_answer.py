@@ -251,3 +251,20 @@ def test_a_backend_with_divergent_transitions_cannot_win():
     for sentence in (fastest_to_ess(summary, "eight_schools_centered", record["n"], "cold"),
                      fastest_draws(summary, "eight_schools_centered", record["n"])):
         assert "no backend qualifies" in sentence and "divergent transitions in 1/1 runs" in sentence, sentence
+
+
+def test_a_break_even_line_with_no_measured_point_in_range_draws_only_its_extrapolation():
+    """A backend whose runs all reached less ESS than the plot's first point (100) has no measured
+    segment to draw: the figure must not carry an empty trace (plotly draws no group for it, and
+    the page test's count of figure traces against drawn traces failed on CI's tiny runs)."""
+    import numpy as np
+
+    from samplerbench.views.interactive import break_even_figure
+
+    ess = np.geomspace(100, 100_000, 20)
+    line = (1 + ess / 1000, 1 + ess / 2000, 1 + ess / 500)
+    lines = {("numpyro", "cold"): line, ("nutpie", "cold"): line}
+    fig = break_even_figure(lines, ess, "t", ["numpyro", "nutpie"], {("numpyro", "cold"): 60, ("nutpie", "cold"): 5_000})
+    assert all(len(trace.x) > 0 for trace in fig.data), [(t.name, len(t.x)) for t in fig.data]
+    shown = {trace.legendgroup for trace in fig.data if trace.showlegend is not False}
+    assert shown == {"numpyro", "nutpie"}  # each backend keeps one legend entry

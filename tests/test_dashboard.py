@@ -181,13 +181,18 @@ def test_model_page_plots_render_one_trace_per_backend_and_respond(site, page):
     found = {p["id"]: p for p in plots(page)}
     assert {"history-0", "latest-times-n100-cold", "latest-break-even-n100"} <= set(found), found
     for plot in found.values():
-        # Each plot rendered, one trace per backend (both sweeps ran numpyro and nutpie, cold);
-        # a break-even line beyond the largest ESS its runs reached has a second, dotted trace.
+        # Each plot rendered every trace of its figure, and each backend has its traces (both
+        # sweeps ran numpyro and nutpie, cold). A break-even line beyond the largest ESS its runs
+        # reached is dotted (a second trace); runs that all stayed below 100 ESS (the axis start;
+        # seen on CI) have the dotted one only.
         extrapolated = [name for name in plot["names"] if name.endswith("extrapolated)")]
-        assert plot["svg"] >= 1 and plot["data"] == plot["drawn"] == 2 + len(extrapolated), plot
+        assert plot["svg"] >= 1 and plot["data"] == plot["drawn"], plot
         assert {name.split(" ")[0] for name in plot["names"]} == {"numpyro", "nutpie"}, plot
         if plot["id"].startswith("latest-break-even"):  # runs of 100 draws: ESS far below 100 000
-            assert len(extrapolated) == 2, plot
+            assert {name.split(" ")[0] for name in extrapolated} == {"numpyro", "nutpie"}, plot
+            assert 2 + len(extrapolated) >= plot["data"] >= len(extrapolated) == 2, plot
+        else:
+            assert plot["data"] == 2, plot
     screenshot(page, "model")
 
     # Hover on the first bar (numpyro's end-to-end ... group: import first) shows its value.
@@ -248,3 +253,4 @@ def test_sweep_page_tables_are_the_markdown_reports_numbers(site, two_environmen
         assert [[_cell(c) for c in row] for row in shown] == [[_cell(c) for c in row] for row in expected], (
             css, shown, expected)
     assert page.problems == []
+

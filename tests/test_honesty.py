@@ -61,7 +61,10 @@ def _stan_build_cache(sampler: str, shared_cache):
     return shared_cache / "pystan-honesty" if sampler == "pystan" else None
 
 
-@pytest.mark.parametrize("sampler", ALL)
+NUTS = [name for name in ALL if "max_treedepth" in samplers.get(name).settings_used]
+
+
+@pytest.mark.parametrize("sampler", NUTS)
 def test_settings_reach_the_library(sampler, availability, shared_cache):
     """Chains, draws, warmup length, tree depth and target acceptance, as the library reports
     them back; warmup gradients counted; float64 on CPU; nothing imported during the run."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from samplerbench.fields import KEYS, QUALITY, RUN_DERIVED, TIMING_FIELDS, UNMEASURED
+from samplerbench.fields import KEYS, MCMC, QUALITY, RUN_DERIVED, TIMING_FIELDS, UNMEASURED
 from samplerbench.run_record import RunRecord, upgrade
 from samplerbench.store.records import GradientFloor, gradient_floors, records_frame
 from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, headline_target, time_to_ess_column
@@ -118,7 +118,8 @@ def agreement(frame: pd.DataFrame, biased: set[tuple] = frozenset()) -> dict[tup
     for key, part in ok_runs.groupby(["model", "n", "cache"], sort=False):
         pooled = {name: pooled_posteriors(g) for name, g in part.groupby("sampler", sort=False)}
         language = {name: language_of(name) for name in pooled}
-        witnesses = [name for name in pooled if (*key, name) not in biased]
+        # An approximation or a biased MCMC method is judged but is no witness: its error is expected.
+        witnesses = [name for name in pooled if (*key, name) not in biased and kind_of(name) == MCMC]
         pairs = {(a, b): _disagreements(pooled[a], pooled[b]) for a in pooled for b in witnesses if a != b}
         languages = list(dict.fromkeys(language[name] for name in witnesses))
         flagged: dict[str, tuple[list[str], str]] = {}
@@ -217,6 +218,7 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
         ok = group[group["status"] == "ok"]
         row = dict(zip(KEYS, key))
         row["language"] = language_of(row["sampler"])
+        row["kind"] = kind_of(row["sampler"])
         row["runs"] = len(group)
         row["ok"] = len(ok)
         row["status"] = _status(group)
@@ -238,6 +240,7 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
         parallel = parallel if parallel == parallel else 1.0
         row["parallel_chains"] = parallel
         row["overhead_x_floor"] = row["us_per_grad_median"] * parallel / floor if floor == floor else math.nan
+        row.update(_traced_counts(ok))
         row["rhat_max_worst"] = pd.to_numeric(ok["rhat_max"], errors="coerce").max() if len(ok) else math.nan
         row["failed_runs"] = int((group["status"] == "failed").sum())
         row["divergent_runs"] = int((pd.to_numeric(ok["divergences"], errors="coerce") > 0).sum()) if len(ok) else 0
@@ -262,11 +265,26 @@ def aggregate(frame: pd.DataFrame, sampler_order: list[str] | None = None,
     return table.reset_index(drop=True)
 
 
+def _traced_counts(ok: pd.DataFrame) -> dict:
+    """How many ok runs have an error trace, and how many of them got below the low-error line."""
+    def present(column):
+        return int(pd.to_numeric(ok.get(column, pd.Series(dtype=float)), errors="coerce").notna().sum())
+
+    return {"traced_runs": present("b2_max_final"), "low_error_runs": present("grads_to_low_error")}
+
+
 def language_of(sampler: str) -> str:
     """The language a backend runs (its class says), "–" for a name this checkout lacks."""
     import samplers  # the registry and backend classes import no sampling library
 
     return samplers.get(sampler).language if sampler in samplers.REGISTRY else "–"
+
+
+def kind_of(sampler: str) -> str:
+    """What kind of method a backend runs (fields.METHOD_KINDS), "–" for a name this checkout lacks."""
+    import samplers
+
+    return samplers.get(sampler).kind if sampler in samplers.REGISTRY else "–"
 
 
 def _status(group: pd.DataFrame) -> str:

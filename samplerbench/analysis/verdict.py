@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from samplerbench.analysis.statistics import RHAT_LIMIT, Summary
+from samplerbench.fields import APPROXIMATE, MCMC, MCMC_BIASED
 from samplerbench.time_to_ess import headline_target, time_to_ess_column
 from samplerbench.analysis.uncertainty import compare_runs
 
@@ -28,6 +29,8 @@ CACHE_WORDS = {
     "warm": "On a re-run (warm compile caches)",
 }
 BREAK_EVEN_RANGE = (100, 100_000)  # ESS needed, the x axis of the break-even plot
+KIND_WORDS = {MCMC_BIASED: "MCMC biased by its step size (mcmc-biased)",
+              APPROXIMATE: "an approximation (approximate)"}
 
 
 
@@ -76,6 +79,9 @@ def _eligible(summary: Summary, model, n, cache=None) -> tuple[list[str], dict[s
 
 def _barred_because(row) -> str:
     """Why this (backend, cache) row may not win, or "" (PROTOCOL, "Who may win")."""
+    kind = row.get("kind", MCMC)
+    if kind in KIND_WORDS:
+        return f"it is {KIND_WORDS[kind]}: judged by its error against the reference, named beside the winner, never as it"
     if str(row.get("accuracy", "")).startswith("biased"):
         return f"its posterior is biased against the reference ({row['accuracy']}; worst {row['accuracy_worst']})"
     if row["status"] == "disagrees":
@@ -325,6 +331,9 @@ def model_verdict(summary: Summary, model, n) -> list[str]:
                                               & (summary.frame["cache"] == c)).any()]
     sentences = [fastest_to_ess(summary, model, n, cache) for cache in caches]
     sentences.append(fastest_draws(summary, model, n))
+    from samplerbench.analysis.error_verdict import fastest_to_low_error  # it builds on this module
+
+    sentences += [fastest_to_low_error(summary, model, n, cache) for cache in caches]
     sentences += [break_even_sentence(summary, model, n, cache) for cache in caches]
     return [s for s in sentences if s]
 

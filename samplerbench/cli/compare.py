@@ -16,6 +16,7 @@ from samplerbench.cli.session import (
     config_from_args, find_resumable, open_sweep, resumed_config, worker_interpreter, writable,
 )
 from samplerbench.cli.signals import stop_cleanly_on_signals
+from samplerbench.fields import KIND_MEANINGS
 from samplerbench.run_record import run_key
 from samplerbench.store.database import ResultStore
 from samplerbench.sweep import cluster
@@ -113,12 +114,15 @@ def print_list(python: str | None = None) -> int:
     for name, spec in models.discover().items():
         print(f"  {name:20s} languages: {', '.join(spec.languages)}; parameters: {', '.join(spec.parameters)}; "
               f"--n: {spec.n_meaning}")
+    print(f"kinds of method: {KIND_MEANINGS}")
     print(f"samplers (in the environment of {python}: install there with {python} -m pip install ...):"
           if python else "samplers:")
     for name in samplers.names():
         reason = availability.get(name)
-        language = f"runs {samplers.get(name).language}"
-        print(f"  {name:15s} {language:13s} {'available' if not reason else 'NOT available: ' + reason}")
+        backend = samplers.get(name)
+        language = f"runs {backend.language}"
+        print(f"  {name:15s} {language:13s} {backend.kind:12s} "
+              f"{'available' if not reason else 'NOT available: ' + reason}")
     return 0
 
 

@@ -97,7 +97,9 @@ def _what_to_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs", type=positive_int, default=None,
                    help=f"timed runs per (model, n, backend), each in a fresh process (default {default_text('runs')})")
     p.add_argument("--samplers", nargs="+", default=None, metavar="NAME",
-                   help=f"backends to run, or 'all' (default). Valid: {', '.join(samplers.names())}")
+                   help=f"backends to run, or 'all'. Default: all but {', '.join(n for n in samplers.names() if n not in samplers.default_names())} "
+                        "(slow to compile; name them or say 'all'). Each backend's kind (mcmc, mcmc-biased, "
+                        f"approximate) is in --list. Valid: {', '.join(samplers.names())}")
     p.add_argument("--models", nargs="+", default=None, metavar="NAME",
                    help="models to run, or 'all': names of models/ (" + ", ".join(models.names())
                    + "), paths of model folders (anywhere; one or more of model.stan, pymc_model.py, "

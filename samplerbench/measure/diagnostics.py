@@ -59,12 +59,14 @@ def _base_name(label: str) -> str:
 
 
 def quality(idata, parameters, sampling_s: float | None, warmup_grad_evals: int | None = None,
-            warmup_iterations: int | None = None, diagnosed=None) -> dict:
+            warmup_iterations: int | None = None, diagnosed=None, draws_grad_evals: int | None = None) -> dict:
     """``parameters``: the reported ones (the posterior table); ``diagnosed``: every sampled
     parameter (default: the reported ones), which ESS, R-hat and so time to ESS cover: a
     non-converged parameter left out of the tables must still bar the backend (PROTOCOL).
     ``warmup_grad_evals``/``warmup_iterations``: counted by the backend where the
-    InferenceData has no warmup sample stats (the JAX rows)."""
+    InferenceData has no warmup sample stats (the JAX rows). ``draws_grad_evals``: the kept draws'
+    gradients where the draws have no ``n_steps`` (an approximate method: 0, its fit is the
+    "warmup")."""
     import arviz_stats
 
     posterior_names = set(idata["posterior"].to_dataset().data_vars)
@@ -77,6 +79,8 @@ def quality(idata, parameters, sampling_s: float | None, warmup_grad_evals: int 
     checked = full[[name in diagnosed_set for name in base_names]]
     stats = _group(idata, "sample_stats")
     grad_evals = _sum(_stat(stats, ("n_steps",)))
+    if grad_evals is None:  # an approximate method's draws: the backend says what they cost (none)
+        grad_evals = draws_grad_evals
     if warmup_grad_evals is None:
         warmup_grad_evals = _sum(_stat(_group(idata, "warmup_sample_stats"), ("n_steps",)))
     total = grad_evals + warmup_grad_evals if grad_evals is not None and warmup_grad_evals is not None else None

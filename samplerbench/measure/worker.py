@@ -25,7 +25,7 @@ HIDDEN_MODULES = ("dask", "distributed")
 for _name in HIDDEN_MODULES:
     sys.modules.setdefault(_name, None)
 
-from samplerbench.fields import FLOOR, WATCHED_LIBRARIES  # noqa: E402
+from samplerbench.fields import APPROXIMATE, FLOOR, WATCHED_LIBRARIES  # noqa: E402
 from samplerbench.run_record import RECORD_VERSION  # noqa: E402  (no sampling library: nothing to time)
 
 
@@ -130,7 +130,18 @@ def measure(config: dict, record: dict) -> None:
     from samplerbench.time_to_ess import split_sampling
 
     record.update(split_sampling(record, output.warmup_fraction_reported))
+    _trace_error(record, spec, backend, data, output)
     record["status"] = "ok"
+
+
+def _trace_error(record: dict, spec, backend, data: dict, output) -> None:
+    """The error-against-work trace (samplerbench.analysis.error_trace), after every timing and
+    the sampling split it needs; its seconds are harness time (``error_trace_s``)."""
+    from samplerbench.analysis.error_trace import trace_run
+
+    start = time.perf_counter()
+    record.update(trace_run(spec, data, output.idata, record, approximate=backend.kind == APPROXIMATE))
+    record["error_trace_s"] = time.perf_counter() - start
 
 
 def _record_timings(record: dict, clock, e2e_start: float, e2e_end: float, output) -> None:
@@ -159,10 +170,14 @@ def _diagnose(record: dict, spec, backend, data: dict, output) -> None:
     diagnosed = sampled_parameters(spec, backend.language, data)
     parameters, left_out = reported_parameters(spec, backend.language, data, sampled=diagnosed)
     record["language"] = backend.language
+    record["method_kind"] = backend.kind
+    record["settings_not_used"] = [name for name in ("chains", "tune", "draws", "target_accept", "max_treedepth")
+                                   if name not in backend.settings_used]
     if left_out:
         record["parameters_note"] = left_out  # the report shows it under the model's heading
     record.update(quality(output.idata, parameters, record["sampling_s"],
-                          output.warmup_grad_evals, output.warmup_iterations, diagnosed=diagnosed))
+                          output.warmup_grad_evals, output.warmup_iterations, diagnosed=diagnosed,
+                          draws_grad_evals=output.draws_grad_evals))
     # Scored against the model's reference posterior for exactly this data, where one exists.
     record.update(score_run(spec, data, record["posterior"]))
     record["diagnostics_s"] = time.perf_counter() - diag_start

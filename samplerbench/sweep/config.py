@@ -20,9 +20,10 @@ SWEEP_SETTINGS = tuple(name for name in _RUN_FIELDS if name not in ("seed", "cac
 
 
 def _every_backend() -> list[str]:
-    import samplers  # the registry: names only, no backend module is imported
+    """The default backends (samplers.default_names: every one but the ADVI rows)."""
+    import samplers  # the registry and backend classes: no sampling library is imported
 
-    return samplers.names()
+    return samplers.default_names()
 
 
 @dataclass

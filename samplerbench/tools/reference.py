@@ -150,7 +150,26 @@ def summarize(idata, parameters) -> dict[str, dict]:
                 mcse = np.ravel(np.asarray(quantile_mcse[q][name].values))
                 entry[f"mcse_{key}"] = float(mcse[i])
             out[label] = entry
+    for label, moments in second_moments(idata, parameters).items():
+        out[label].update(moments)
     return out
+
+
+def second_moments(idata, parameters) -> dict[str, dict]:
+    """Per element E[x²] and Var[x²] (as ``mean_x2``, ``sd_x2``) with the MCSE of E[x²], from the
+    same draws and the same ArviZ estimators as the first moments: what the error trace's b² of x²
+    needs (samplerbench.analysis.error_trace)."""
+    import arviz_base
+    import arviz_stats
+    import numpy as np
+
+    posterior = idata["posterior"].to_dataset()
+    squared = arviz_base.from_dict({"posterior": {name: np.asarray(posterior[name].values, dtype=float) ** 2
+                                                  for name in parameters}})
+    summary = arviz_stats.summary(squared, var_names=list(parameters), round_to="none")
+    return {str(label): {"mean_x2": float(row["mean"]), "sd_x2": float(row["sd"]),
+                         "mcse_mean_x2": float(row["mcse_mean"])}
+            for label, row in summary.iterrows()}
 
 
 def criteria_failed(parameters: dict[str, dict], divergences: int) -> list[str]:
@@ -182,6 +201,8 @@ def compute(spec, n: int, log=print, cores: int | None = None) -> Outcome:
     from samplerbench.environment import library_versions
 
     cores = cores or os.cpu_count() or 1
+    if spec.info.get("reference") == CLOSED_FORM:
+        return closed_form(spec, n)
     source = source_program(spec)
     if not source.stan_file.is_file():
         raise ReferenceRefused(f"{spec.name}: a reference posterior is computed by long Stan chains, and this model "
@@ -224,6 +245,34 @@ def compute(spec, n: int, log=print, cores: int | None = None) -> Outcome:
         path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps(reference, indent=1) + "\n")
     return Outcome(path, reference, refused)
+
+
+CLOSED_FORM = "closed_form"
+
+
+def closed_form(spec, n: int) -> Outcome:
+    """A model whose posterior is known exactly (``"reference": "closed_form"`` in info.json): its
+    ``data.py``'s ``exact_moments(data)`` gives every element's mean, sd, E[x²] and sd of x², with
+    Monte Carlo errors 0. No chain is run; the file says so."""
+    import models
+    from samplerbench.environment import library_versions
+
+    data = spec.generate_data(n)
+    parameters = spec._module("data").exact_moments(data)
+    reference = {
+        "model": spec.name, "n": n, "data_sha256": models.data_sha256(data), "data_seed": spec.data_seed,
+        "n_meaning": spec.n_meaning,
+        "computed_from": {"model": spec.name, "note": "closed form: data.py's exact_moments, no sampling"},
+        "backend": CLOSED_FORM,
+        "definition": {"exact": True},
+        "versions": library_versions(("numpy",)),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "parameters": parameters,
+    }
+    path = spec.folder / FOLDER / f"n{n}.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(reference, indent=1) + "\n")
+    return Outcome(path, reference, [])
 
 
 def _sha256(path: Path) -> str:

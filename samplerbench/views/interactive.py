@@ -99,18 +99,49 @@ def break_even_figure(lines: dict[tuple[str, str], tuple], ess: np.ndarray, titl
     fig = go.Figure()
     for (name, cache), (median, _low, _high) in lines.items():
         inside = ess <= measured.get((name, cache), float("inf"))
-        fig.add_scatter(name=f"{name} ({cache})", legendgroup=name, x=ess[inside].tolist(), y=median[inside].tolist(),
-                        mode="lines", line=dict(color=palette.get(name), dash="solid" if cache == "cold" else "dash"),
-                        hovertemplate="<b>%{fullData.name}</b><br>%{x:,.0f} ESS after %{y:.2f} s<extra></extra>")
+        if inside.any():  # runs that all stayed below the plot's first ESS have no measured segment
+            fig.add_scatter(name=f"{name} ({cache})", legendgroup=name, x=ess[inside].tolist(),
+                            y=median[inside].tolist(), mode="lines",
+                            line=dict(color=palette.get(name), dash="solid" if cache == "cold" else "dash"),
+                            hovertemplate="<b>%{fullData.name}</b><br>%{x:,.0f} ESS after %{y:.2f} s<extra></extra>")
         if (~inside).any():
             beyond = ~inside | np.roll(~inside, -1)
-            fig.add_scatter(name=f"{name} ({cache}, extrapolated)", legendgroup=name, showlegend=False,
+            fig.add_scatter(name=f"{name} ({cache}, extrapolated)", legendgroup=name, showlegend=not inside.any(),
                             x=ess[beyond].tolist(), y=median[beyond].tolist(), mode="lines",
                             line=dict(color=palette.get(name), dash="dot", width=1.5),
                             hovertemplate="<b>%{fullData.name}</b><br>%{x:,.0f} ESS after %{y:.2f} s "
                                           "(beyond the largest ESS measured)<extra></extra>")
     fig.update_layout(**LAYOUT, title=title, xaxis_type="log", yaxis_type="log",
                       xaxis_title="bulk ESS needed (slowest parameter)", yaxis_title="seconds from process start")
+    return fig
+
+
+def error_figure(lines: dict[tuple[str, str], dict], low_error: float, title: str, order: list[str]) -> go.Figure:
+    """b²_max against gradients (buttons: against seconds from process start), log-log, per backend
+    and cache mode the median over runs (cold solid, warm dashed; an approximation's fit is one
+    marker); the low-error line drawn."""
+    palette = colours(order)
+    fig = go.Figure()
+    for (name, cache), line in lines.items():
+        one_point = len(line["grad_evals"]) == 1
+        fig.add_scatter(name=f"{name} ({cache})", legendgroup=name, x=line["grad_evals"].tolist(),
+                        y=line["b2_max"].tolist(), customdata=line["seconds"].tolist(),
+                        mode="markers" if one_point else "lines",
+                        line=dict(color=palette.get(name), dash="solid" if cache == "cold" else "dash"),
+                        marker=dict(color=palette.get(name), size=9),
+                        hovertemplate="<b>%{fullData.name}</b><br>b² %{y:.3g} after %{x:,.0f} gradients "
+                                      "(%{customdata:.2f} s from process start)<extra></extra>")
+    fig.add_hline(y=low_error, line=dict(color="#555555", dash="dot", width=1),
+                  annotation_text=f"b² = {low_error:g}", annotation_position="bottom right")
+    buttons = [dict(label="against gradients", method="update",
+                    args=[{"x": [line["grad_evals"].tolist() for line in lines.values()]},
+                          {"xaxis.title.text": "gradient evaluations (warmup included)"}]),
+               dict(label="against seconds", method="update",
+                    args=[{"x": [line["seconds"].tolist() for line in lines.values()]},
+                          {"xaxis.title.text": "seconds from process start"}])]
+    fig.update_layout(**LAYOUT, title=title, xaxis_type="log", yaxis_type="log",
+                      xaxis_title="gradient evaluations (warmup included)",
+                      yaxis_title="b²_max (worst element, x and x²)", updatemenus=[_buttons(buttons)])
     return fig
 
 

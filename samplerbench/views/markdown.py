@@ -10,7 +10,7 @@ from samplerbench.store.records import GradientFloor
 from samplerbench.analysis.accuracy import ERROR_LIMIT, Z_LIMIT
 from samplerbench.analysis.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
 from samplerbench.views.tables import (
-    SCALING_METRICS, answer_table, headline_table, posterior_rows, posterior_table, quality_table, scaling_table,
+    SCALING_METRICS, answer_table, error_table, has_error_traces, headline_table, posterior_rows, posterior_table, quality_table, scaling_table,
     spread_table, time_to_ess_table,
 )
 from samplerbench.analysis.uncertainty import UNSTABLE_RELATIVE_SD
@@ -168,6 +168,8 @@ def answer_block(summary: Summary, model: str, n, figures: dict[str, str]) -> li
               "gives p < 0.05 (README, \"The answer\").", ""]
     if figures.get("break_even"):
         block += [f"![{model}, n = {n}: seconds to a target ESS, per backend]({figures['break_even']})", ""]
+    if figures.get("error"):
+        block += [f"![{model}, n = {n}: error against the reference per gradient and per second]({figures['error']})", ""]
     crossings = break_even_table(summary, model, n)
     if not crossings.empty:
         block += ["Fastest backend by ESS needed (where the lines of the plot cross; beyond the ESS a run "
@@ -269,7 +271,12 @@ def _cell_tables(summary: Summary, model: str, n: int, cache: str, part: pd.Data
             "All timings, min / median / max over the ok runs:", "",
             spread_table(part).to_markdown(index=False), "",
             "Sampling quality (median over ok runs):", "",
-            quality_table(part).to_markdown(index=False), ""]
+            quality_table(part).to_markdown(index=False), "",
+            *(["Error against the reference per work (README, \"Which algorithm\"): b² = (running mean − "
+               "reference mean)² / reference variance, of x and x², the worst element; the gradients "
+               "(warmup included) and seconds from process start after which it stays below 0.01 (about "
+               "100 effective draws), median [min–max] over the runs that got there; `never`: no run did:", "",
+               error_table(part).to_markdown(index=False), ""] if has_error_traces(part) else [])]
 
 
 def _cell_notes(frame: pd.DataFrame, model: str, n: int, cache: str, part: pd.DataFrame) -> list[str]:
@@ -331,5 +338,8 @@ def terminal_table(summary: Summary) -> str:
         if not part.empty:
             parts.append(f"{model}, n = {n}: time to a target ESS (median seconds from process start)\n"
                          + answer_table(part.reset_index(drop=True), summary.ess_targets).to_markdown(index=False))
+            if has_error_traces(part):
+                parts.append(f"{model}, n = {n}: error against the reference per work (b² < 0.01)\n"
+                             + error_table(part.reset_index(drop=True)).to_markdown(index=False))
     verdict = terminal_verdict(summary)
     return "\n\n".join(parts + ([verdict] if verdict else []))

@@ -5,6 +5,9 @@
   the label adds the run's peak memory (whole process tree, median);
 - break-even: seconds to reach an ESS against the ESS needed, log-log, one line per backend,
   cold solid and warm dashed;
+- error: b²_max against the error (issue 26) against gradients and against seconds from process
+  start, log-log, one line per backend (median over runs), cold solid and warm dashed, the 0.01
+  line drawn; an approximate method is one point;
 - scaling (sweeps over several n): compile, sampling and end-to-end seconds and ESS/s against
   n on log-log axes, one line per backend, the band spanning min to max over runs.
 """
@@ -173,6 +176,37 @@ def break_even_plot(lines: dict[tuple[str, str], tuple], ess, targets, path: Pat
                  "\ndotted: beyond the largest ESS the backend's runs reached (extrapolated from the measured rate)"
                  "\nimport + compile + warmup + rest of end-to-end, then the draws at each run's measured rate",
                  fontsize=9.5)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def error_plot(lines: dict[tuple[str, str], dict], low_error: float, path: Path, title: str) -> Path:
+    """``lines``: (backend, cache) -> {"grad_evals", "seconds", "b2_max"} (analysis.error_trace.lines)."""
+    backends = list(dict.fromkeys(name for name, _ in lines))
+    colours = backend_colours(backends)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.2), sharey=True)
+    for ax, x_key, label in ((axes[0], "grad_evals", "gradient evaluations (warmup included), log scale"),
+                             (axes[1], "seconds", "seconds from process start, log scale")):
+        for (name, cache), line in lines.items():
+            style = "-" if cache == "cold" else "--"
+            one_point = len(line[x_key]) == 1
+            ax.plot(line[x_key], line["b2_max"], "o" if one_point else style, color=colours[name],
+                    label=f"{name} ({cache})", linewidth=1.5, markersize=6 if one_point else 0,
+                    fillstyle="full" if cache == "cold" else "none")
+        ax.axhline(low_error, color="#555555", linestyle=":", linewidth=1)
+        ax.text(1.0, low_error, f" b² = {low_error:g}", transform=ax.get_yaxis_transform(), fontsize=8,
+                va="bottom", ha="right", color="#555555")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _plain_log_ticks(ax)
+        ax.set_xlabel(label)
+        ax.grid(which="both", alpha=0.25)
+    axes[0].set_ylabel("b²_max: worst element's (running mean − truth)² / variance, of x and x²")
+    axes[0].legend(fontsize=8, ncol=1, frameon=False, loc="lower left")
+    fig.suptitle(title + "\nmedian over runs (solid: cold, dashed: warm; a dot: an approximation's one fit); "
+                 "below the dotted line ≈ 100 effective draws", fontsize=9.5)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -21,6 +21,7 @@ def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[
     """One times plot per (model, cache), a scaling plot when the sweep has several n, and a
     break-even plot per (model, n) under the key (model, n)."""
     from samplerbench.views import plots as plotting
+    from samplerbench.analysis import error_trace
     from samplerbench.analysis.verdict import break_even_lines, measured_ess
 
     from samplerbench.fields import NOT_APPLICABLE
@@ -36,6 +37,11 @@ def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[
             made[(model, n)] = {"break_even": plotting.break_even_plot(
                 lines, ess, summary.ess_targets, path, f"{model}, n = {n:,}: time to a target ESS",
                 measured_ess(summary, model, n)).name}
+        traced = error_trace.lines(summary.frame, model, n)
+        if traced:
+            path = out_dir / f"{stem}-{_file_label(model)}-n{n}-error.png"
+            made.setdefault((model, n), {})["error"] = plotting.error_plot(
+                traced, error_trace.LOW_ERROR, path, f"{model}, n = {n:,}: error against the reference per work").name
     for (model, cache), part in table.groupby(["model", "cache"], sort=False) if not table.empty else []:
         if not part["sampling_s_median"].notna().any():
             continue  # nothing measured: no picture of nothing

@@ -19,13 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from samplerbench.analysis import error_trace
 from samplerbench.views import interactive
 from samplerbench.environment import machine_label
 from samplerbench.views.history import (
     StoredSweep, changes_frame, history_frame, key_versions, load_sweeps, settings_label,
 )
 from samplerbench.views.markdown import CACHE_MEANING
-from samplerbench.views.tables import headline_table, quality_table, scaling_table, time_to_ess_table
+from samplerbench.views.tables import (
+    error_table, has_error_traces, headline_table, quality_table, scaling_table, time_to_ess_table,
+)
 from samplerbench.time_to_ess import headline_target
 from samplerbench.analysis.verdict import break_even_lines, break_even_table, measured_ess, model_verdict
 
@@ -118,6 +121,11 @@ def model_sections(sweep: StoredSweep, model: str, order: list[str], prefix: str
         crossings = break_even_table(summary, model, n)
         if not crossings.empty:
             body.append(_table(crossings, "crossings"))
+        traced = error_trace.lines(summary.frame, model, n)
+        if traced:
+            body.append(_figure(interactive.error_figure(
+                traced, error_trace.LOW_ERROR, f"{model}, n = {n:,}: error against the reference per work "
+                "(median over runs)", order), f"{prefix}-error-n{n}"))
     for cache, by_cache in part.groupby("cache", sort=False):
         ns = sorted(by_cache["n"].unique())
         if len(ns) > 1 and (by_cache["ok"] > 0).any():
@@ -140,6 +148,9 @@ def model_sections(sweep: StoredSweep, model: str, order: list[str], prefix: str
                      _table(time_to_ess_table(rows, summary.ess_targets), "time-to-ess"),
                      "<p>Sampling quality (median over ok runs):</p>",
                      _table(quality_table(rows), "quality")]
+            if has_error_traces(rows):
+                body += ["<p>Error against the reference per work (b² &lt; 0.01: about 100 effective draws):</p>",
+                         _table(error_table(rows), "error")]
     return body
 
 

@@ -30,6 +30,7 @@ def headline_table(table: pd.DataFrame) -> pd.DataFrame:
         "backend": table["sampler"],
         "language": _column(table, "language").fillna("–"),
         "status": [f"{s} ({ok}/{runs})" if s not in UNMEASURED else s for s, ok, runs in zip(table["status"], table["ok"], table["runs"])],
+        "kind": _column(table, "kind").fillna("–"),
         "sampling s (min / median)": [_min_median(r, "sampling_s") for _, r in table.iterrows()],
         "end-to-end s (min / median)": [_min_median(r, "end_to_end_s") for _, r in table.iterrows()],
         "compile s (min / median)": [_min_median(r, "compile_s") for _, r in table.iterrows()],
@@ -70,6 +71,40 @@ def time_to_ess_table(table: pd.DataFrame, targets) -> pd.DataFrame:
     out["split by"] = [s or "–" for s in (table["phase_split"] if "phase_split" in table else [""] * len(table))]
     out["unstable (sd / mean > 10 %)"] = [u or "–" for u in (table["unstable"] if "unstable" in table else [""] * len(table))]
     return out
+
+
+def has_error_traces(table: pd.DataFrame) -> bool:
+    """Whether any row's runs carry an error trace (records before issue 26, or without a
+    reference, have none)."""
+    return bool(pd.to_numeric(_column(table, "b2_max_final_median"), errors="coerce").notna().any())
+
+
+def error_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Error against the reference per work: gradients (warmup included) and seconds from process
+    start until b² stays below 0.01, and b² at the end of the run (median [min–max] over runs)."""
+    def spread(column, digits, comma=False):
+        cells = []
+        for m, lo, hi in zip(_column(table, f"{column}_median"), _column(table, f"{column}_min"),
+                             _column(table, f"{column}_max")):
+            if m != m:
+                cells.append("never")
+            elif comma:
+                cells.append(f"{m:,.0f} [{lo:,.0f}–{hi:,.0f}]")
+            else:
+                cells.append(f"{m:.{digits}f} [{lo:.{digits}f}–{hi:.{digits}f}]")
+        return cells
+
+    reached = [f"{int(r)}/{int(t)}" for r, t in zip(
+        _column(table, "low_error_runs").fillna(0), _column(table, "traced_runs").fillna(0))]
+    return pd.DataFrame({
+        "backend": table["sampler"],
+        "kind": _column(table, "kind").fillna("–"),
+        "runs below 0.01": reached,
+        "gradients to b² < 0.01": spread("grads_to_low_error", 0, comma=True),
+        "s from process start to b² < 0.01": spread("time_to_low_error_s", 2),
+        "b²_max at the end": [f"{m:.2g}" if m == m else "–" for m in _column(table, "b2_max_final_median")],
+        "gradients in all": [fmt(v, 0) for v in _column(table, "grad_evals_total_median")],
+    })
 
 
 def spread_table(table: pd.DataFrame) -> pd.DataFrame:
