@@ -22,6 +22,7 @@ REGISTRY: dict[str, str] = {
     "nutpie": "samplers.nutpie:NutpieBackend",
     "nutpie-stan": "samplers.nutpie_stan:NutpieStanBackend",
     "blackjax-mclmc": "samplers.blackjax_mclmc:MCLMCBackend",
+    "blackjax-mams": "samplers.blackjax_mams:MAMSBackend",
     "advi": "samplers.pymc_advi:ADVIBackend",
     "fullrank-advi": "samplers.pymc_advi:FullRankADVIBackend",
 }

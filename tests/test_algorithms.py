@@ -208,3 +208,58 @@ def test_mean_field_advi_has_an_error_floor_on_x_squared_and_never_wins(icg_swee
     assert low_error and "**advi** (approximate) never" in low_error[0], low_error
     table = error_table(summary.table)
     assert table.loc[table["backend"] == "advi", "gradients to b² < 0.01"].item() == "never"
+
+
+def test_mams_tuning_count_is_the_integration_steps_its_kernel_ran():
+    """The tuner's returned num_tuning_integrator_steps against the integration steps of every
+    proposal its kernel really made (a callback on the kernel's own info), and its proposals
+    against ``tuning_iterations``."""
+    import blackjax
+    import jax
+    import jax.numpy as jnp
+
+    from samplers.blackjax_mams import random_steps, tuning_iterations
+
+    jax.config.update("jax_enable_x64", True)
+
+    def logdensity(x):
+        return -0.5 * jnp.sum((x / jnp.linspace(1.0, 3.0, 5)) ** 2)
+
+    mams = blackjax.mcmc.adjusted_mclmc_dynamic
+    integrator = blackjax.mcmc.integrators.isokinetic_mclachlan
+    steps_seen = []
+
+    def kernel(rng_key, state, avg_num_integration_steps, step_size, inverse_mass_matrix):
+        new_state, info = mams.build_kernel(integrator=integrator, integration_steps_fn=random_steps(
+            avg_num_integration_steps), inverse_mass_matrix=inverse_mass_matrix)(
+            rng_key=rng_key, state=state, step_size=step_size, logdensity_fn=logdensity)
+        jax.debug.callback(lambda n: steps_seen.append(int(n)), info.num_integration_steps)
+        return new_state, info
+
+    key = jax.random.PRNGKey(3)
+    state = mams.init(position=jnp.ones(5), logdensity_fn=logdensity, random_generator_arg=key)
+    _, _, reported = blackjax.adjusted_mclmc_find_L_and_step_size(mclmc_kernel=kernel, num_steps=200, state=state,
+                                                                  rng_key=key, target=0.9)
+    jax.effects_barrier()
+    assert len(steps_seen) == tuning_iterations(200, blackjax.adjusted_mclmc_find_L_and_step_size) == 60
+    assert int(reported) == sum(steps_seen) > len(steps_seen)
+
+
+def test_mams_settings_reach_the_library_and_its_gradients_are_counted(availability):
+    """Target acceptance 0.6 against 0.95 reaches the tuner (the draws' mean acceptance follows),
+    chains × draws as asked, gradients per draw = 2 × integration steps, the tuning's proposals."""
+    if availability["blackjax-mams"]:
+        pytest.skip(availability["blackjax-mams"])
+    low = tiny_run("blackjax-mams", target_accept=0.6, draws=200)
+    high = tiny_run("blackjax-mams", target_accept=0.95, draws=200)
+    for record in (low, high):
+        assert record["status"] == "ok", record.get("reason")
+        assert record["method_kind"] == "mcmc"
+        assert (record["posterior_chains"], record["posterior_draws"]) == (TINY["chains"], 200)
+        assert record["warmup_iterations_seen"] == 60
+        assert record["grad_evals"] % 2 == 0 and record["grad_evals"] >= 2 * TINY["chains"] * 200
+        assert record["grad_evals_warmup"] > TINY["chains"] * 60 * 2
+        assert record["settings_not_used"] == ["tune", "max_treedepth"]
+        assert record["library_calls"]["blackjax.adjusted_mclmc_find_L_and_step_size"]["target"] == (
+            0.6 if record is low else 0.95)
+    assert high["acceptance_mean"] > low["acceptance_mean"] + 0.1, (low["acceptance_mean"], high["acceptance_mean"])

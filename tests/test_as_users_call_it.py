@@ -115,7 +115,8 @@ DECLARED = {
     "chains": {"chains", "num_chains", "cores", "parallel_chains", "chain_method"},
     "warmup": {"tune", "num_warmup", "iter_warmup", "num_steps"},
     "draws": {"draws", "num_samples", "iter_sampling"},
-    "target acceptance": {"target_accept", "target_accept_prob", "delta", "adapt_delta", "target_acceptance_rate"},
+    "target acceptance": {"target_accept", "target_accept_prob", "delta", "adapt_delta", "target_acceptance_rate",
+                          "target"},
     # PyMC's `nuts` dict holds max_treedepth and early_max_treedepth (and the JAX rows' chain_method).
     "max tree depth": {"max_treedepth", "max_tree_depth", "max_depth", "maxdepth", "max_num_doublings", "nuts"},
     "no progress output (a terminal's redraws are not sampling)": {"progressbar", "progress_bar", "show_progress"},
