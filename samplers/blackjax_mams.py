@@ -22,7 +22,8 @@ tuner's own ``num_tuning_integrator_steps`` (a sum of the same info) × that, pe
 from __future__ import annotations
 
 from samplers.base import Backend, SamplerOutput, described_calls
-from samplers.blackjax_mclmc import _flat_log_density, gradients_per_step, integrator_name
+from samplers._blackjax_flat import flat_log_density, host_note, inference_data, run_chains
+from samplers.blackjax_mclmc import gradients_per_step, integrator_name
 
 
 def random_steps(average):
@@ -69,31 +70,27 @@ class MAMSBackend(Backend):
 
         clock.listen_to_jax()
         chains = settings.chains
-        parallel = jax.local_device_count() >= chains
         init_key, run_key = jax.random.split(jax.random.PRNGKey(settings.seed))
         init_kwargs = dict(model_args=(data,), dynamic_args=True)
-        logdensity, constrain, unravel, positions0 = _flat_log_density(
+        logdensity, constrain, unravel, positions0 = flat_log_density(
             model, data, jax.random.split(init_key, chains), init_kwargs)
         top_level = blackjax.mcmc.adjusted_mclmc_dynamic.as_top_level_api
         integrator = inspect.signature(top_level).parameters["integrator"].default
         per_step = gradients_per_step(integrator)
         tune_kwargs = dict(num_steps=settings.draws, target=settings.target_accept)
         one_chain = _chain_program(logdensity, integrator, settings.draws, tune_kwargs)
-        mapped = jax.pmap(one_chain) if parallel else jax.jit(jax.vmap(one_chain))
-        with clock.sampling():
-            out = mapped(jax.random.split(run_key, chains), positions0)
-            clock.device_dispatched()
-            clock.blocked(out, jax.block_until_ready)
+        out, chain_method = run_chains(one_chain, run_key, positions0, chains, clock)
         draws, stats, tuning_steps, L, step_size = out
 
         tuning = np.asarray(tuning_steps, dtype=np.int64)
-        idata = _inference_data(constrain, unravel, draws, stats, per_step)
+        stats = dict(stats)
+        stats["n_steps"] = np.asarray(stats.pop("n_integration")) * per_step  # gradients per draw
+        idata = inference_data(constrain, unravel, draws, stats)
         notes = [f"JAX compile events seen: {clock.jax_compile_events}",
                  f"integrator {integrator_name(integrator)}: {per_step} gradient(s) per integration step; tuning "
                  f"integration steps per chain {tuning.tolist()}; tuned L {np.asarray(L).round(3).tolist()}, "
                  f"step size {np.asarray(step_size).round(4).tolist()}"]
-        if not parallel:
-            notes.append(f"only {jax.local_device_count()} host device(s): chains vectorised on one")
+        notes += host_note(chain_method)
         return SamplerOutput(
             idata=idata,
             **described_calls({
@@ -102,7 +99,7 @@ class MAMSBackend(Backend):
                                                                  tune_kwargs),
                 "blackjax.adjusted_mclmc_dynamic": (top_level, {}),  # step size, steps, mass matrix: the tuner's
             }),
-            chain_method="parallel" if parallel else "vectorized",
+            chain_method=chain_method,
             notes=notes,
             warmup_grad_evals=int(chains + tuning.sum() * per_step),  # each chain's init: one gradient
             warmup_iterations=tuning_iterations(settings.draws, blackjax.adjusted_mclmc_find_L_and_step_size),
@@ -142,17 +139,3 @@ def _chain_program(logdensity, integrator, draws: int, tune_kwargs: dict):
         return positions, stats, tuning_steps, params.L, params.step_size
 
     return one_chain
-
-
-def _inference_data(constrain, unravel, draws, stats, per_step: int):
-    import arviz_base
-    import jax
-    import numpy as np
-
-    constrained = jax.vmap(jax.vmap(lambda flat: constrain(unravel(flat))))(draws)
-    sample_stats = {name: np.asarray(values) for name, values in stats.items() if name != "n_integration"}
-    sample_stats["n_steps"] = np.asarray(stats["n_integration"]) * per_step  # gradients per draw
-    return arviz_base.from_dict({
-        "posterior": {name: np.asarray(values) for name, values in constrained.items()},
-        "sample_stats": sample_stats,
-    })

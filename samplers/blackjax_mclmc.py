@@ -27,6 +27,7 @@ so that the energy error per dimension stays near ``desired_energy_var`` (kind
 
 from __future__ import annotations
 
+from samplers._blackjax_flat import flat_log_density, host_note, inference_data, run_chains
 from samplers.base import Backend, SamplerOutput, described_calls
 
 
@@ -93,34 +94,29 @@ class MCLMCBackend(Backend):
 
         clock.listen_to_jax()
         chains = settings.chains
-        parallel = jax.local_device_count() >= chains
         init_key, run_key = jax.random.split(jax.random.PRNGKey(settings.seed))
         init_kwargs = dict(model_args=(data,), dynamic_args=True)
-        logdensity, constrain, unravel, positions0 = _flat_log_density(
+        logdensity, constrain, unravel, positions0 = flat_log_density(
             model, data, jax.random.split(init_key, chains), init_kwargs)
         integrator = inspect.signature(blackjax.mcmc.mclmc.as_top_level_api).parameters["integrator"].default
         per_step = gradients_per_step(integrator)
         tune_kwargs = dict(num_steps=settings.draws)
         factor = self.step_size_factor
         one_chain = _chain_program(logdensity, integrator, settings.draws, tune_kwargs, factor)
-        mapped = jax.pmap(one_chain) if parallel else jax.jit(jax.vmap(one_chain))
-        with clock.sampling():
-            out = mapped(jax.random.split(run_key, chains), positions0)
-            clock.device_dispatched()
-            clock.blocked(out, jax.block_until_ready)
+        out, chain_method = run_chains(one_chain, run_key, positions0, chains, clock)
         draws, stats, reported_steps, L, step_size = out
 
         reported = sorted(set(np.asarray(reported_steps).tolist()))
         tuning = tuning_steps(settings.draws, blackjax.mclmc_find_L_and_step_size)
         warmup_grad_evals = chains * (1 + tuning * per_step)  # each chain's init: one gradient
-        idata = _inference_data(constrain, unravel, draws, stats, per_step)
+        idata = inference_data(constrain, unravel, draws,
+                               {**stats, "n_steps": np.full(np.asarray(stats["lp"]).shape, per_step)})
         notes = [f"JAX compile events seen: {clock.jax_compile_events}",
                  f"integrator {integrator_name(integrator)}: {per_step} gradient(s) per step; tuning steps per "
                  f"chain {tuning} (BlackJAX reports {reported[0] if len(reported) == 1 else reported}); "
                  f"tuned L {np.asarray(L).round(3).tolist()}, step size {np.asarray(step_size).round(4).tolist()}"
                  + (f" (× {factor:g} for sampling)" if factor != 1 else "")]
-        if not parallel:
-            notes.append(f"only {jax.local_device_count()} host device(s): chains vectorised on one")
+        notes += host_note(chain_method)
         return SamplerOutput(
             idata=idata,
             **described_calls({
@@ -128,31 +124,13 @@ class MCLMCBackend(Backend):
                 "blackjax.mclmc_find_L_and_step_size": (blackjax.mclmc_find_L_and_step_size, tune_kwargs),
                 "blackjax.mclmc": (blackjax.mcmc.mclmc.as_top_level_api, {}),  # L, step size, mass matrix: the tuner's
             }),
-            chain_method="parallel" if parallel else "vectorized",
+            chain_method=chain_method,
             notes=notes,
             warmup_grad_evals=warmup_grad_evals,
             warmup_iterations=tuning,
             warmup_count_method=("the tuner's kernel steps (its fractions of num_steps, as it rounds them) × the "
                                  "integrator's gradients per step, plus one gradient per chain at init"),
         )
-
-
-def _flat_log_density(model, data, keys, init_kwargs: dict):
-    """NumPyro's ``initialize_model`` (one start per key): the log density of one flat vector (the
-    diagonal preconditioner needs one), the constraining transform, the unravel, the starts."""
-    import jax
-    from jax.flatten_util import ravel_pytree
-    from numpyro.infer.util import initialize_model
-
-    init = initialize_model(keys, model.numpyro_model(), **init_kwargs)
-    potential = init.potential_fn(data)
-    _, unravel = ravel_pytree(jax.tree.map(lambda leaf: leaf[0], init.param_info.z))
-    starts = jax.vmap(lambda z: ravel_pytree(z)[0])(init.param_info.z)
-
-    def logdensity(flat):
-        return -potential(unravel(flat))
-
-    return logdensity, init.postprocess_fn(data), unravel, starts
 
 
 def _chain_program(logdensity, integrator, draws: int, tune_kwargs: dict, factor: float):
@@ -182,17 +160,3 @@ def _chain_program(logdensity, integrator, draws: int, tune_kwargs: dict, factor
         return positions, stats, reported_steps, params.L, params.step_size
 
     return one_chain
-
-
-def _inference_data(constrain, unravel, draws, stats, per_step: int):
-    import arviz_base
-    import jax
-    import numpy as np
-
-    constrained = jax.vmap(jax.vmap(lambda flat: constrain(unravel(flat))))(draws)
-    sample_stats = {name: np.asarray(values) for name, values in stats.items()}
-    sample_stats["n_steps"] = np.full(np.asarray(stats["lp"]).shape, per_step)
-    return arviz_base.from_dict({
-        "posterior": {name: np.asarray(values) for name, values in constrained.items()},
-        "sample_stats": sample_stats,
-    })
