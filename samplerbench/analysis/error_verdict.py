@@ -15,7 +15,7 @@ from samplerbench.analysis.error_trace import LOW_ERROR
 from samplerbench.analysis.statistics import Summary
 from samplerbench.analysis.uncertainty import compare_runs
 from samplerbench.analysis.verdict import (
-    CACHE_WORDS, KIND_WORDS, _eligible, _ok_runs, _once_per_summary, _ranked, _values,
+    CACHE_WORDS, KIND_WORDS, _barred_faster, _eligible, _ok_runs, _once_per_summary, _ranked, _values,
 )
 
 
@@ -85,6 +85,9 @@ def fastest_to_low_error(summary: Summary, model, n, cache: str) -> str | None:
             text += ", the only MCMC backend that qualifies"
         if never:
             text += "; " + "; ".join(f"**{name}** {why}" for name, why in never.items())
+        text += "." + _barred_faster({name: why for name, why in barred.items() if kinds.get(name) not in KIND_WORDS},
+                                     runs, "time_to_low_error_s", medians[best], highest_first=False)
+        text = text.rstrip(".")
     if beside:
         text += (". Beside it, not as it" if order else ". Methods that are not exact MCMC, never named a winner") \
             + ": " + "; ".join(beside)
