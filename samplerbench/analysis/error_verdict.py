@@ -20,12 +20,17 @@ from samplerbench.analysis.verdict import (
 
 
 def _low_error_reach(runs: pd.DataFrame, name: str) -> tuple[int, int, float, float]:
-    """(runs that got below the line, runs with a trace, median final b², median gradients)."""
+    """(runs that got below the line, runs with a trace, the median final b² of the runs that did
+    not (of all, when every run did), median gradients)."""
     mine = runs[runs["sampler"] == name]
-    final = pd.to_numeric(mine["b2_max_final"], errors="coerce").dropna()
     reached = pd.to_numeric(mine["grads_to_low_error"], errors="coerce").dropna()
+    final = pd.to_numeric(mine["b2_max_final"], errors="coerce")
+    traced = final.notna()
+    final = final[traced & pd.to_numeric(mine["grads_to_low_error"], errors="coerce").isna()] \
+        if len(reached) < traced.sum() else final[traced]
+    traced_count = int(traced.sum())
     total = pd.to_numeric(mine["grad_evals_total"], errors="coerce").dropna()
-    return len(reached), len(final), float(final.median()) if len(final) else math.nan, \
+    return len(reached), traced_count, float(final.median()) if len(final) else math.nan, \
         float(total.median()) if len(total) else math.nan
 
 
