@@ -23,6 +23,20 @@ def flat_log_density(model, data, keys, init_kwargs: dict):
     return logdensity, init.postprocess_fn(data), unravel, starts
 
 
+def prepare(model, data, settings, clock):
+    """What both rows do first: listen to JAX's compile events, split the run's seed into the
+    starts' key and the chains' key, and build the flat log density (``flat_log_density``).
+    Returns (chains' key, initialize_model's keywords, log density, constrain, unravel, starts)."""
+    import jax
+
+    clock.listen_to_jax()
+    init_key, run_key = jax.random.split(jax.random.PRNGKey(settings.seed))
+    init_kwargs = dict(model_args=(data,), dynamic_args=True)
+    logdensity, constrain, unravel, starts = flat_log_density(
+        model, data, jax.random.split(init_key, settings.chains), init_kwargs)
+    return run_key, init_kwargs, logdensity, constrain, unravel, starts
+
+
 def run_chains(one_chain, key, starts, chains: int, clock):
     """Every chain of ``one_chain`` (one JAX program per chain), ``jax.pmap``ped over host devices
     (``jit(vmap)`` with fewer devices than chains), as the sampling window: the call until

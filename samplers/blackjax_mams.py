@@ -22,7 +22,7 @@ tuner's own ``num_tuning_integrator_steps`` (a sum of the same info) × that, pe
 from __future__ import annotations
 
 from samplers.base import Backend, SamplerOutput, described_calls
-from samplers._blackjax_flat import flat_log_density, host_note, inference_data, run_chains
+from samplers._blackjax_flat import host_note, inference_data, prepare, run_chains
 from samplers.blackjax_mclmc import gradients_per_step, integrator_name
 
 
@@ -64,16 +64,11 @@ class MAMSBackend(Backend):
     def run(self, model, data, settings, clock):
         import blackjax
         import inspect
-        import jax
         import numpy as np
         from numpyro.infer.util import initialize_model
 
-        clock.listen_to_jax()
         chains = settings.chains
-        init_key, run_key = jax.random.split(jax.random.PRNGKey(settings.seed))
-        init_kwargs = dict(model_args=(data,), dynamic_args=True)
-        logdensity, constrain, unravel, positions0 = flat_log_density(
-            model, data, jax.random.split(init_key, chains), init_kwargs)
+        run_key, init_kwargs, logdensity, constrain, unravel, positions0 = prepare(model, data, settings, clock)
         top_level = blackjax.mcmc.adjusted_mclmc_dynamic.as_top_level_api
         integrator = inspect.signature(top_level).parameters["integrator"].default
         per_step = gradients_per_step(integrator)

@@ -27,7 +27,7 @@ so that the energy error per dimension stays near ``desired_energy_var`` (kind
 
 from __future__ import annotations
 
-from samplers._blackjax_flat import flat_log_density, host_note, inference_data, run_chains
+from samplers._blackjax_flat import host_note, inference_data, prepare, run_chains
 from samplers.base import Backend, SamplerOutput, described_calls
 
 
@@ -88,16 +88,11 @@ class MCLMCBackend(Backend):
     def run(self, model, data, settings, clock):
         import blackjax
         import inspect
-        import jax
         import numpy as np
         from numpyro.infer.util import initialize_model
 
-        clock.listen_to_jax()
         chains = settings.chains
-        init_key, run_key = jax.random.split(jax.random.PRNGKey(settings.seed))
-        init_kwargs = dict(model_args=(data,), dynamic_args=True)
-        logdensity, constrain, unravel, positions0 = flat_log_density(
-            model, data, jax.random.split(init_key, chains), init_kwargs)
+        run_key, init_kwargs, logdensity, constrain, unravel, positions0 = prepare(model, data, settings, clock)
         integrator = inspect.signature(blackjax.mcmc.mclmc.as_top_level_api).parameters["integrator"].default
         per_step = gradients_per_step(integrator)
         tune_kwargs = dict(num_steps=settings.draws)
