@@ -85,6 +85,10 @@ class MAMSBackend(Backend):
                  f"integrator {integrator_name(integrator)}: {per_step} gradient(s) per integration step; tuning "
                  f"integration steps per chain {tuning.tolist()}; tuned L {np.asarray(L).round(3).tolist()}, "
                  f"step size {np.asarray(step_size).round(4).tolist()}"]
+        stuck = np.flatnonzero(np.asarray(L) < np.asarray(step_size))
+        if stuck.size:  # BlackJAX's rescale(L / step size) is 0 below 1: no integration step, no move
+            notes.append(f"chain(s) {stuck.tolist()}: the tuner's step size is above its L, so every proposal "
+                         "runs 0 integration steps and the chain does not move (BlackJAX's rescale)")
         notes += host_note(chain_method)
         return SamplerOutput(
             idata=idata,
