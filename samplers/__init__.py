@@ -23,6 +23,9 @@ REGISTRY: dict[str, str] = {
     "nutpie-stan": "samplers.nutpie_stan:NutpieStanBackend",
     "blackjax-mclmc": "samplers.blackjax_mclmc:MCLMCBackend",
     "blackjax-mams": "samplers.blackjax_mams:MAMSBackend",
+    "blackjax-chees": "samplers.blackjax_chees:ChEESBackend",
+    "pathfinder": "samplers.blackjax_pathfinder:PathfinderBackend",
+    "nutpie-low-rank": "samplers.nutpie:NutpieLowRankBackend",
     "advi": "samplers.pymc_advi:ADVIBackend",
     "fullrank-advi": "samplers.pymc_advi:FullRankADVIBackend",
 }
@@ -34,8 +37,10 @@ def names() -> list[str]:
 
 def default_names() -> list[str]:
     """The backends a sweep runs when --samplers is not given: all but those whose class says
-    ``in_default_sweep = False`` (the ADVI rows: PyTensor's compile of their fit, about 20 s a
-    run here, would add most of ten minutes to ``make compare``); ``--samplers all`` runs them."""
+    ``in_default_sweep = False``: the ADVI rows (PyTensor's compile of their fit, about 20 s a
+    run here, would add most of ten minutes to ``make compare``), ChEES, Pathfinder and nutpie's
+    low-rank variant (algorithms beside the NUTS rows, each a compile of its own per run).
+    ``--samplers all`` runs them, or name them."""
     return [name for name in REGISTRY if get(name).in_default_sweep]
 
 

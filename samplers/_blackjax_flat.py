@@ -67,7 +67,7 @@ def inference_data(constrain, unravel, positions, sample_stats: dict):
     import numpy as np
 
     constrained = jax.vmap(jax.vmap(lambda flat: constrain(unravel(flat))))(positions)
-    return arviz_base.from_dict({
-        "posterior": {name: np.asarray(values) for name, values in constrained.items()},
-        "sample_stats": {name: np.asarray(values) for name, values in sample_stats.items()},
-    })
+    groups = {"posterior": {name: np.asarray(values) for name, values in constrained.items()}}
+    if sample_stats:  # an approximation's draws have none
+        groups["sample_stats"] = {name: np.asarray(values) for name, values in sample_stats.items()}
+    return arviz_base.from_dict(groups)

@@ -53,6 +53,8 @@ class WarmupCount:
     # A counting run repeats the timed run with the same seed and the switch on; its kept draws'
     # step counts must equal the timed run's, or it counted another chain (None: nothing repeated).
     replay_identical: bool | None = None
+    # Evaluations of the log density without its gradient (Pathfinder's ELBO estimates), apart.
+    density_evals: int | None = None
 
 
 def replay_steps_identical(timed, counted) -> bool:

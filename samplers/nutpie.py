@@ -6,9 +6,10 @@ from samplers._pymc_common import PYMC_IMPORTS
 from samplers.base import Backend, SamplerOutput, described_calls
 
 
-def sample(compiled, compile_call: tuple[str, object, dict], settings, clock, notes=()) -> SamplerOutput:
+def sample(compiled, compile_call: tuple[str, object, dict], settings, clock, notes=(), variant=None) -> SamplerOutput:
     """nutpie's own sampling call on a compiled model (PyMC's or Stan's), timed the same way
-    for both: building its InferenceData is output, not sampling."""
+    for both: building its InferenceData is output, not sampling. ``variant``: the keywords
+    that define a row beyond nutpie's default sampler (``adaptation="low_rank"``)."""
     import sys
 
     import nutpie
@@ -25,6 +26,7 @@ def sample(compiled, compile_call: tuple[str, object, dict], settings, clock, no
         progress_bar=False,
         # save_warmup is left at nutpie's default (True): its warmup stats give the warmup
         # gradients without a switch.
+        **(variant or {}),
     )
     # Building nutpie's InferenceData (_extract) is output building, not sampling: the
     # same rule as for every other backend.
@@ -48,6 +50,7 @@ class NutpieBackend(Backend):
     install_hint = "pip install nutpie"
     description = "nutpie (numba backend) on the PyMC model"
     import_modules = (*PYMC_IMPORTS, "nutpie.sample", "nutpie.compile_pymc")
+    variant: dict = {}  # nutpie.sample's keywords that define the row (none: its defaults)
 
     def run(self, model, data, settings, clock):
         import nutpie
@@ -56,4 +59,16 @@ class NutpieBackend(Backend):
         compile_kwargs = dict(backend="numba")
         with clock.compiling():
             compiled = nutpie.compile_pymc_model(pm_model, **compile_kwargs)
-        return sample(compiled, ("nutpie.compile_pymc_model", nutpie.compile_pymc_model, compile_kwargs), settings, clock)
+        return sample(compiled, ("nutpie.compile_pymc_model", nutpie.compile_pymc_model, compile_kwargs), settings, clock,
+                      variant=self.variant)
+
+
+class NutpieLowRankBackend(NutpieBackend):
+    """nutpie's low-rank modified mass matrix adaptation (``adaptation="low_rank"``): a diagonal
+    plus low-rank metric learned from draws and gradients, for correlated posteriors. Not in
+    the default sweep (a second numba compile per run); by name or ``--samplers all``."""
+
+    name = "nutpie-low-rank"
+    description = "nutpie (numba backend) on the PyMC model, adaptation='low_rank'"
+    variant = {"adaptation": "low_rank"}
+    in_default_sweep = False

@@ -125,10 +125,12 @@ DECLARED = {
     "the model, its data, where output goes": {"data", "model_args", "dynamic_args", "stan_file", "filename",
                                                "output_dir"},
     "which sampler and compile cache (the row's definition, --cache)": {"nuts_sampler", "backend", "force_compile",
-                                                                       "cache", "method"},
+                                                                       "cache", "method", "adaptation"},
     # BlackJAX's own loop (the blackjax row is the user's code, as bayeux writes it): keep the
     # warmup's step counts only, where the default keeps every warmup state.
     "the blackjax row's warmup info": {"adaptation_info_fn"},
+    # ChEES's run has no default initial step size or optimiser: the row passes bayeux's.
+    "required, without a library default": {"step_size", "optim"},
 }
 DECLARED_NAMES = set().union(*DECLARED.values())
 

@@ -59,17 +59,19 @@ def test_list_shows_availability_and_reasons():
     assert "linear_regression" in proc.stdout
     rows = {line.split()[0]: line for line in proc.stdout.split("samplers:")[1].splitlines() if line.strip()}
     assert set(rows) == {"cmdstan", "pystan", "pymc", "pymc-numpyro", "pymc-blackjax", "numpyro", "blackjax", "nutpie",
-                         "nutpie-stan", "blackjax-mclmc", "blackjax-mams", "advi", "fullrank-advi"}
+                         "nutpie-stan", "blackjax-mclmc", "blackjax-mams", "blackjax-chees", "pathfinder",
+                         "nutpie-low-rank", "advi", "fullrank-advi"}
     # Each backend says which language of a model it runs and what kind of method it is; each
     # model, the languages it has.
     languages = {name: line.split()[2] for name, line in rows.items()}
     assert languages == {"cmdstan": "stan", "pystan": "stan", "pymc": "pymc", "pymc-numpyro": "pymc",
                          "pymc-blackjax": "pymc", "numpyro": "numpyro", "blackjax": "numpyro", "nutpie": "pymc",
                          "nutpie-stan": "stan", "blackjax-mclmc": "numpyro", "blackjax-mams": "numpyro", "advi": "pymc",
-                         "fullrank-advi": "pymc"}
+                         "fullrank-advi": "pymc", "blackjax-chees": "numpyro", "pathfinder": "numpyro",
+                         "nutpie-low-rank": "pymc"}
     kinds = {name: line.split()[3] for name, line in rows.items()}
     assert kinds == {**{name: "mcmc" for name in rows}, "blackjax-mclmc": "mcmc-biased", "advi": "approximate",
-                     "fullrank-advi": "approximate"}
+                     "fullrank-advi": "approximate", "pathfinder": "approximate"}
     assert "kinds of method: mcmc: exact in the limit, may win" in proc.stdout
     assert "linear_regression    languages: stan, pymc, numpyro;" in proc.stdout
 

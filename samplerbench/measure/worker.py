@@ -82,6 +82,8 @@ def _count_warmup(output, record: dict) -> None:
     counted = output.count_warmup()
     record["warmup_counting_s"] = time.perf_counter() - start
     record["warmup_count_replay_identical"] = counted.replay_identical
+    if counted.density_evals is not None:
+        record["density_evals"] = counted.density_evals
     output.warmup_grad_evals, output.warmup_iterations = counted.grad_evals, counted.iterations
     if counted.replay_identical is False:
         output.notes.append("the counting run did not repeat the timed run's chains (its kept draws' step "
