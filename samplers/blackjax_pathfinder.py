@@ -28,8 +28,8 @@ def counting_log_density(logdensity):
     """``logdensity`` with two host counters: evaluations of the value alone and of the value with
     its gradient, each row of a batch once. A ``pure_callback`` that sees a whole batch at once
     (``vmap_method="expand_dims"``: a ``debug.callback`` is unrolled over every batch row, which made
-    XLA compile the counting program for minutes); its zero result is added to the value so that
-    the compiler keeps it. Returns (wrapped function, counts)."""
+    XLA compile the counting program for minutes); its zero result is added to the value and to
+    the gradient, so that the compiler keeps it wherever either is used. Returns (wrapped function, counts)."""
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -52,7 +52,9 @@ def counting_log_density(logdensity):
     def counted_jvp(primals, tangents):
         (x,), (dx,) = primals, tangents
         value, gradient = jax.value_and_grad(logdensity)(x)
-        return value + tally("gradient", x), jnp.dot(gradient, dx)
+        zero = tally("gradient", x)
+        # in the gradient too: under jax.grad the value is unused, and an unused pure callback is removed
+        return value + zero, jnp.dot(gradient + zero[..., None] * 0.0, dx)
 
     return counted, counts
 

@@ -272,3 +272,70 @@ def test_mams_settings_reach_the_library_and_its_gradients_are_counted(availabil
     # Short tunings overshoot a low target (60 proposals: 0.79 and 0.93 for 0.6, 0.99 for 0.9).
     assert low["acceptance_mean"] < high["acceptance_mean"] and high["acceptance_mean"] > 0.8, (
         low["acceptance_mean"], high["acceptance_mean"])
+
+
+def test_the_evaluation_counter_counts_values_and_gradients_apart():
+    """The counter Pathfinder's counting run uses, on programs whose evaluations are known: one
+    value-and-gradient, a batch of 7 values, a batch of 5 gradients, 4 loop iterations × 2 rows."""
+    import jax
+    import jax.numpy as jnp
+
+    from samplers.blackjax_pathfinder import counting_log_density
+
+    jax.config.update("jax_enable_x64", True)
+    counted, counts = counting_log_density(lambda x: -0.5 * jnp.sum(x ** 2))
+    value, gradient = jax.jit(jax.value_and_grad(counted))(jnp.ones(3))
+    assert (float(value), gradient.tolist()) == (-1.5, [-1.0, -1.0, -1.0])
+    jax.jit(jax.vmap(counted))(jnp.ones((7, 3)))
+    jax.jit(jax.vmap(jax.grad(counted)))(jnp.ones((5, 3)))
+    loop = jax.vmap(lambda x: jax.lax.fori_loop(0, 4, lambda _, y: y + 0.1 * jax.grad(counted)(y), x))
+    jax.jit(loop)(jnp.ones((2, 3)))
+    assert counts == {"value": 7, "gradient": 1 + 5 + 8}
+
+
+def test_chees_gradients_are_what_the_compiled_program_computes(monkeypatch):
+    """ChEES's count (the library's num_integration_steps of its warmup and of every draw, plus one
+    per chain at init) against the gradients the compiled program evaluates (a host counter in the
+    log density); 16 chains however few are asked, the draws asked split over them."""
+    import samplers.blackjax_chees as chees
+    from samplers.blackjax_pathfinder import counting_log_density
+
+    counters, prepare = [], chees.prepare
+
+    def counted_prepare(*args):
+        key, kwargs, logdensity, *rest = prepare(*args)
+        counted, counts = counting_log_density(logdensity)
+        counters.append(counts)
+        return (key, kwargs, counted, *rest)
+
+    monkeypatch.setattr(chees, "prepare", counted_prepare)
+    _, _, output = _in_process(chees.ChEESBackend(), "linear_regression", seed=5, chains=2, tune=60, draws=80)
+    import jax
+
+    jax.effects_barrier()
+    steps = np.asarray(output.idata["sample_stats"].to_dataset()["n_steps"].values)
+    assert steps.shape == (chees.CHEES_CHAINS, 10) and steps.min() >= 1
+    assert counters[0] == {"value": 0, "gradient": output.warmup_grad_evals + int(steps.sum())}
+    assert output.warmup_grad_evals > chees.CHEES_CHAINS * 60
+
+
+def test_pathfinder_counts_its_lbfgs_gradients_and_its_elbo_evaluations_apart():
+    """The counting run's density evaluations are exactly BlackJAX's design (each path: an ELBO
+    estimate of num_samples draws at each of maxiter + 1 points, and num_samples for the pool,
+    read from its signature); its gradients at least an initial one and two per L-BFGS iteration
+    tried; it replays the timed run's draws; its kind is approximate."""
+    import inspect
+
+    from blackjax.vi.multipathfinder import multi_approximate
+
+    from samplers.blackjax_pathfinder import PathfinderBackend
+
+    backend = PathfinderBackend()
+    _, _, output = _in_process(backend, "linear_regression", seed=5, chains=3, draws=100)
+    counted = output.count_warmup()
+    defaults = {name: p.default for name, p in inspect.signature(multi_approximate).parameters.items()}
+    assert counted.density_evals == 3 * (defaults["maxiter"] + 2) * defaults["num_samples"]
+    assert 3 * (1 + 2) <= counted.grad_evals <= 3 * (1 + defaults["maxiter"] * (2 + defaults["maxls"]))
+    assert counted.replay_identical is True
+    assert backend.kind == "approximate" and output.draws_grad_evals == 0
+    assert output.idata["posterior"].to_dataset()["slope"].shape == (3, 100)
