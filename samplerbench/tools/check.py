@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import models
+from samplerbench.fields import MCMC
 from samplerbench.measure.parameters import numpyro_trace
 
 FILE_PURPOSE = {
@@ -168,14 +169,17 @@ def check(name_or_folder: str, n: int = 50, sample: bool = True, samplers_to_run
 
 
 def check_sampling(spec, n: int, samplers_to_run, result: CheckResult, log) -> list[str]:
-    """A tiny run on every available backend of the model's languages; their posteriors must agree."""
+    """A tiny run on every available backend of the default sweep in the model's languages (or those
+    named); the posteriors of the ``mcmc`` rows must agree. An approximate or biased row that
+    differs is said, not a problem: its kind allows it, and it is no witness of the translation."""
     import samplers
     from samplerbench.sweep.config import SweepConfig
     from samplerbench.sweep.spawn import measure_one, probe_availability
     from samplerbench.analysis.statistics import summarize
 
     folder = spec.folder
-    names = [name for name in samplers_to_run or samplers.names() if samplers.get(name).language in spec.languages]
+    names = [name for name in samplers_to_run or samplers.default_names()
+             if samplers.get(name).language in spec.languages]
     availability = probe_availability(names)
     cfg = SweepConfig(models=[str(folder)], samplers=names, ns=[n], runs=1, cache="cold", chains=2, tune=200,
                       draws=200)  # tiny, cold: a check of the model, not a measurement
@@ -197,10 +201,15 @@ def check_sampling(spec, n: int, samplers_to_run, result: CheckResult, log) -> l
         records.append(record)
     if len(records) >= 2:
         table = summarize(records).table
+        exact = {name for name in names if samplers.get(name).kind == MCMC}
         for _, row in table.iterrows():
-            if row["disagreement"]:
+            if row["disagreement"] and row["sampler"] in exact:
                 problems.append(f"{row['sampler']}'s posterior disagrees with the other backends: {row['disagreement']}")
-        if not any(row["disagreement"] for _, row in table.iterrows()):
+            elif row["disagreement"]:
+                result.passed.append(f"{row['sampler']} ({samplers.get(row['sampler']).kind}) differs from the MCMC "
+                                     "rows in its tiny run: its kind allows that (it is judged by its error against "
+                                     "a reference), and it is no witness of the translation")
+        if not any(row["disagreement"] for _, row in table.iterrows() if row["sampler"] in exact):
             result.passed.append(f"tiny runs on {len(records)} backends agree on the posterior means")
     if records:
         result.passed.append(f"tiny sampling runs ok on: {', '.join(r['sampler'] for r in records)}")
