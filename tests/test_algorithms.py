@@ -339,3 +339,21 @@ def test_pathfinder_counts_its_lbfgs_gradients_and_its_elbo_evaluations_apart():
     assert counted.replay_identical is True
     assert backend.kind == "approximate" and output.draws_grad_evals == 0
     assert output.idata["posterior"].to_dataset()["slope"].shape == (3, 100)
+
+
+def test_pathfinder_record_carries_both_counts_and_the_report_says_the_density_evaluations(availability, tiny_record):
+    """Through the worker: the L-BFGS gradients are the run's (warmup) gradients, its draws cost
+    none, the density evaluations are their own field, and the cell's notes say them."""
+    if availability["pathfinder"]:
+        pytest.skip(availability["pathfinder"])
+    from samplerbench.analysis.statistics import summarize
+    from samplerbench.views.markdown import _density_note
+
+    record = tiny_record("pathfinder")
+    assert record["status"] == "ok", record.get("reason")
+    assert record["method_kind"] == "approximate" and record["grad_evals"] == 0
+    assert record["density_evals"] == TINY["chains"] * (30 + 2) * 200
+    assert record["grad_evals_warmup"] >= TINY["chains"] * 3 and record["warmup_count_replay_identical"] is True
+    frame = summarize([record]).frame
+    note = _density_note(frame, record["model"], record["n"], record["cache"])
+    assert note[0].startswith(f"**pathfinder** also evaluated the log density {record['density_evals']:,.0f} times"), note
