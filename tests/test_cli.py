@@ -72,6 +72,8 @@ def test_list_shows_availability_and_reasons():
     kinds = {name: line.split()[3] for name, line in rows.items()}
     assert kinds == {**{name: "mcmc" for name in rows}, "blackjax-mclmc": "mcmc-biased", "advi": "approximate",
                      "fullrank-advi": "approximate", "pathfinder": "approximate"}
+    assert {name for name, line in rows.items() if "not in the default sweep" in line} == {
+        "blackjax-chees", "pathfinder", "nutpie-low-rank", "advi", "fullrank-advi"}
     assert "kinds of method: mcmc: exact in the limit, may win" in proc.stdout
     assert "linear_regression    languages: stan, pymc, numpyro;" in proc.stdout
 

@@ -121,8 +121,9 @@ def print_list(python: str | None = None) -> int:
         reason = availability.get(name)
         backend = samplers.get(name)
         language = f"runs {backend.language}"
+        sweep = "" if backend.in_default_sweep else " (by name or --samplers all: not in the default sweep)"
         print(f"  {name:15s} {language:13s} {backend.kind:12s} "
-              f"{'available' if not reason else 'NOT available: ' + reason}")
+              f"{'available' if not reason else 'NOT available: ' + reason}{sweep}")
     return 0
 
 
