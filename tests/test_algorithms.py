@@ -357,3 +357,27 @@ def test_pathfinder_record_carries_both_counts_and_the_report_says_the_density_e
     frame = summarize([record]).frame
     note = _density_note(frame, record["model"], record["n"], record["cache"])
     assert note[0].startswith(f"**pathfinder** also evaluated the log density {record['density_evals']:,.0f} times"), note
+
+
+# The exact MCMC rows. Unadjusted MCLMC's tiny run tunes for 45 of its 150 steps and is still
+# drifting (its b² rose from 0.08 to 0.3 before falling to 0.06): not a test of the trace.
+TRACED_ROWS = [name for name in samplers.names() if samplers.get(name).kind == "mcmc"]
+
+
+@pytest.mark.parametrize("sampler", TRACED_ROWS)
+def test_the_error_falls_along_the_trace_of_every_mcmc_backend(sampler, availability, tiny_record):
+    """b²_max (over the elements of x and x²) of each backend's shared tiny run on the linear
+    regression (n = 60: a nearly Gaussian posterior whose reference is committed) falls along
+    the trace: its log-log slope against the draws is clearly negative (1/ESS falls as 1/draws:
+    slope −1), and its end is well below its start. Flat or rising means the grid, the pooling
+    over chains or a backend's order of draws is wrong (ChEES's scan hands draws first)."""
+    if availability[sampler]:
+        pytest.skip(availability[sampler])
+    record = tiny_record(sampler)
+    assert record["status"] == "ok", record.get("reason")
+    points = record["error_trace"]
+    assert points, "no error trace: the linear regression's reference at n = 60 was not found"
+    draws = np.array([p["draws"] for p in points], dtype=float)
+    b2 = np.array([p["b2_max"] for p in points])
+    slope = np.polyfit(np.log(draws), np.log(b2), 1)[0]
+    assert slope < -0.3 and b2[-1] < np.median(b2[:3]) / 4, (slope, b2.round(4).tolist())
