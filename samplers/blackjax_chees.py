@@ -65,24 +65,9 @@ class ChEESBackend(Backend):
         integrator = inspect.signature(blackjax.mcmc.dynamic_hmc.as_top_level_api).parameters["integrator"].default
         per_step = gradients_per_step(integrator)
 
-        def program(key, positions):
-            warmup_key, draws_key = jax.random.split(key)
-            warmup = blackjax.chees_adaptation(logdensity, **adapt_kwargs)
-            (states, parameters), info = warmup.run(warmup_key, positions, **run_kwargs)
-            warmup_steps = info[1].num_integration_steps  # (state, info, adaptation state) per step
-            step = jax.vmap(blackjax.dynamic_hmc(logdensity, **parameters).step)
-
-            def one_draw(states, key):
-                states, info = step(jax.random.split(key, chains), states)
-                return states, (states.position, {"n_integration": info.num_integration_steps,
-                                                  "diverging": info.is_divergent,
-                                                  "acceptance_rate": info.acceptance_rate, "lp": states.logdensity})
-
-            _, (positions, stats) = jax.lax.scan(one_draw, states, jax.random.split(draws_key, draws))
-            return positions, stats, warmup_steps, parameters["step_size"]
-
+        program = _program(logdensity, adapt_kwargs, run_kwargs, chains, draws)
         with clock.sampling():
-            out = jax.jit(program)(run_key, starts)
+            out = program(run_key, starts)
             clock.device_dispatched()
             clock.blocked(out, jax.block_until_ready)
         positions, stats, warmup_steps, step_size = out
@@ -111,3 +96,28 @@ class ChEESBackend(Backend):
             warmup_count_method=("the adaptation's own info.num_integration_steps summed over its transitions and "
                                  "chains × the integrator's gradients per step, plus one per chain at init"),
         )
+
+
+def _program(logdensity, adapt_kwargs: dict, run_kwargs: dict, chains: int, draws: int):
+    """ChEES as one JAX program: the cross-chain adaptation, then ``draws`` transitions of every
+    chain (``jax.vmap``) in a ``lax.scan``. Returns the jitted function of (key, starts)."""
+    import blackjax
+    import jax
+
+    def program(key, positions):
+        warmup_key, draws_key = jax.random.split(key)
+        warmup = blackjax.chees_adaptation(logdensity, **adapt_kwargs)
+        (states, parameters), info = warmup.run(warmup_key, positions, **run_kwargs)
+        warmup_steps = info[1].num_integration_steps  # (state, info, adaptation state) per step
+        step = jax.vmap(blackjax.dynamic_hmc(logdensity, **parameters).step)
+
+        def one_draw(states, key):
+            states, info = step(jax.random.split(key, chains), states)
+            return states, (states.position, {"n_integration": info.num_integration_steps,
+                                              "diverging": info.is_divergent,
+                                              "acceptance_rate": info.acceptance_rate, "lp": states.logdensity})
+
+        _, (positions, stats) = jax.lax.scan(one_draw, states, jax.random.split(draws_key, draws))
+        return positions, stats, warmup_steps, parameters["step_size"]
+
+    return jax.jit(program)

@@ -347,7 +347,7 @@ def test_pathfinder_record_carries_both_counts_and_the_report_says_the_density_e
     if availability["pathfinder"]:
         pytest.skip(availability["pathfinder"])
     from samplerbench.analysis.statistics import summarize
-    from samplerbench.views.markdown import _density_note
+    from samplerbench.views.tables import density_note
 
     record = tiny_record("pathfinder")
     assert record["status"] == "ok", record.get("reason")
@@ -355,7 +355,7 @@ def test_pathfinder_record_carries_both_counts_and_the_report_says_the_density_e
     assert record["density_evals"] == TINY["chains"] * (30 + 2) * 200
     assert record["grad_evals_warmup"] >= TINY["chains"] * 3 and record["warmup_count_replay_identical"] is True
     frame = summarize([record]).frame
-    note = _density_note(frame, record["model"], record["n"], record["cache"])
+    note = density_note(frame, record["model"], record["n"], record["cache"])
     assert note[0].startswith(f"**pathfinder** also evaluated the log density {record['density_evals']:,.0f} times"), note
 
 

@@ -10,6 +10,7 @@ from samplerbench.store.records import GradientFloor
 from samplerbench.analysis.accuracy import ERROR_LIMIT, Z_LIMIT
 from samplerbench.analysis.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
 from samplerbench.views.tables import (
+    density_note,
     SCALING_METRICS, answer_table, error_table, has_error_traces, headline_table, posterior_rows, posterior_table, quality_table, scaling_table,
     spread_table, time_to_ess_table,
 )
@@ -291,7 +292,7 @@ def _cell_notes(frame: pd.DataFrame, model: str, n: int, cache: str, part: pd.Da
     if overhead.notna().any():
         lines += [f"Harness overhead per run (process − import − end-to-end − diagnostics): "
                   f"median {overhead.median():.2f} s, max {overhead.max():.2f} s.", ""]
-    lines += _density_note(frame, model, n, cache)
+    lines += density_note(frame, model, n, cache)
     below_floor = part[(part["status"] == "ok") & (part["overhead_x_floor"] < 1)]
     for _, row in below_floor.iterrows():
         lines += [f"**{row['sampler']}** spends {row['overhead_x_floor']:.2f}× the floor per gradient: it "
@@ -321,19 +322,6 @@ def _cell_notes(frame: pd.DataFrame, model: str, n: int, cache: str, part: pd.Da
             lines.append(f"- **{row['sampler']}** ({row['status']}): {detail}")
         lines.append("")
     return lines
-
-
-def _density_note(frame: pd.DataFrame, model: str, n: int, cache: str) -> list[str]:
-    """Density evaluations without a gradient (Pathfinder's ELBO estimates), which the tables'
-    gradient counts leave out, said per backend that has them."""
-    if "density_evals" not in frame:
-        return []
-    cell = frame[(frame["model"] == model) & (frame["n"] == n) & (frame["cache"] == cache)
-                 & (frame["status"] == "ok")]
-    counted = cell.assign(density=pd.to_numeric(cell["density_evals"], errors="coerce")).dropna(subset=["density"])
-    return [f"**{sampler}** also evaluated the log density {runs['density'].median():,.0f} times per run (median) "
-            "without a gradient (its ELBO estimates and the pool it resamples from), beside the gradients "
-            "the tables count." for sampler, runs in counted.groupby("sampler", sort=False)] + ([""] if len(counted) else [])
 
 
 def terminal_table(summary: Summary) -> str:

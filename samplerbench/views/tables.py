@@ -239,3 +239,16 @@ def all_posterior_rows(summary) -> pd.DataFrame:
     parts = [posterior_rows(frame, model, n) for model, n in keys.itertuples(index=False)]
     parts = [p for p in parts if not p.empty]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def density_note(frame: pd.DataFrame, model: str, n: int, cache: str) -> list[str]:
+    """Density evaluations without a gradient (Pathfinder's ELBO estimates), which the tables'
+    gradient counts leave out, said per backend that has them."""
+    if "density_evals" not in frame:
+        return []
+    cell = frame[(frame["model"] == model) & (frame["n"] == n) & (frame["cache"] == cache)
+                 & (frame["status"] == "ok")]
+    counted = cell.assign(density=pd.to_numeric(cell["density_evals"], errors="coerce")).dropna(subset=["density"])
+    return [f"**{sampler}** also evaluated the log density {runs['density'].median():,.0f} times per run (median) "
+            "without a gradient (its ELBO estimates and the pool it resamples from), beside the gradients "
+            "the tables count." for sampler, runs in counted.groupby("sampler", sort=False)] + ([""] if len(counted) else [])
