@@ -36,6 +36,9 @@ FLOOR = "gradient-floor"
 # error; the others are named beside the winner, never as it.
 MCMC, MCMC_BIASED, APPROXIMATE = "mcmc", "mcmc-biased", "approximate"
 METHOD_KINDS = (MCMC, MCMC_BIASED, APPROXIMATE)
+# How a sentence names a kind that may not win (the verdict, the agreement vote).
+KIND_WORDS = {MCMC_BIASED: "MCMC biased by its step size (mcmc-biased)",
+              APPROXIMATE: "an approximation (approximate)"}
 KIND_MEANINGS = (f"{MCMC}: exact in the limit, may win; {MCMC_BIASED}: no accept/reject step, biased by its step "
                  f"size; {APPROXIMATE}: a fit, then independent draws from it. Only {MCMC} can be named a "
                  "winner; the others are judged by their error against the reference, named beside it")

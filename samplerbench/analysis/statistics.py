@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from samplerbench.fields import KEYS, MCMC, QUALITY, RUN_DERIVED, TIMING_FIELDS, UNMEASURED
+from samplerbench.fields import KEYS, KIND_WORDS, MCMC, QUALITY, RUN_DERIVED, TIMING_FIELDS, UNMEASURED
 from samplerbench.run_record import RunRecord, upgrade
 from samplerbench.store.records import GradientFloor, gradient_floors, records_frame
 from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, headline_target, time_to_ess_column
@@ -137,12 +137,18 @@ def agreement(frame: pd.DataFrame, biased: set[tuple] = frozenset()) -> dict[tup
                 why = (f"its posterior disagrees with the {', '.join(against_languages)} version"
                        f"{'s' if len(against_languages) > 1 else ''} of the model "
                        f"(it runs {models.LANGUAGE_FILES.get(language[name], language[name])})")
+            if against and kind_of(name) != MCMC:  # what its kind allows: not a word on the model file
+                why = (f"{KIND_WORDS.get(kind_of(name), kind_of(name))}: its posterior differs "
+                       "from the MCMC rows', as its kind allows (it is judged by its error against the reference, "
+                       "and is no witness of the model files)")
             if against:
                 flagged[name] = (against, why)
-        if len(set(language.values())) > 1 and {language[f] for f in flagged} >= set(languages):
+        # The languages disagree only when MCMC witnesses of every language are flagged.
+        if len(set(language.values())) > 1 and {language[f] for f in flagged if f in witnesses} >= set(languages):
             files = ", ".join(models.LANGUAGE_FILES.get(lang, lang) for lang in languages)
             flagged = {name: (against, f"the languages disagree ({files}), and no model file can be trusted over "
-                                       "another") for name, (against, _) in flagged.items()}
+                                       "another" if name in witnesses else why)
+                       for name, (against, why) in flagged.items()}
         out[key] = {name: (f"{flagged[name][1]}: " + "; ".join(f"vs {o}: {', '.join(pairs[(name, o)])}"
                                                               for o in flagged[name][0]))
                     if name in flagged else "" for name in pooled}

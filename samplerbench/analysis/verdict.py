@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from samplerbench.analysis.statistics import RHAT_LIMIT, Summary
-from samplerbench.fields import APPROXIMATE, MCMC, MCMC_BIASED
+from samplerbench.fields import KIND_WORDS, MCMC
 from samplerbench.time_to_ess import headline_target, time_to_ess_column
 from samplerbench.analysis.uncertainty import compare_runs
 
@@ -29,8 +29,6 @@ CACHE_WORDS = {
     "warm": "On a re-run (warm compile caches)",
 }
 BREAK_EVEN_RANGE = (100, 100_000)  # ESS needed, the x axis of the break-even plot
-KIND_WORDS = {MCMC_BIASED: "MCMC biased by its step size (mcmc-biased)",
-              APPROXIMATE: "an approximation (approximate)"}
 
 
 

@@ -186,7 +186,7 @@ def error_plot(lines: dict[tuple[str, str], dict], low_error: float, path: Path,
     """``lines``: (backend, cache) -> {"grad_evals", "seconds", "b2_max"} (analysis.error_trace.lines)."""
     backends = list(dict.fromkeys(name for name, _ in lines))
     colours = backend_colours(backends)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 5.2), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), sharey=True)
     for ax, x_key, label in ((axes[0], "grad_evals", "gradient evaluations (warmup included), log scale"),
                              (axes[1], "seconds", "seconds from process start, log scale")):
         for (name, cache), line in lines.items():
@@ -201,13 +201,17 @@ def error_plot(lines: dict[tuple[str, str], dict], low_error: float, path: Path,
         ax.set_xscale("log")
         ax.set_yscale("log")
         _plain_log_ticks(ax)
+        low, high = ax.get_xlim()
+        if math.log10(high / low) > 2.5:  # labels as wide as 1,000,000 need a decade each
+            ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0,)))
         ax.set_xlabel(label)
         ax.grid(which="both", alpha=0.25)
     axes[0].set_ylabel("b²_max: worst element's (running mean − truth)² / variance, of x and x²")
-    axes[0].legend(fontsize=8, ncol=1, frameon=False, loc="lower left")
+    handles, labels = axes[0].get_legend_handles_labels()  # beside the panels, not over the lines
+    fig.legend(handles, labels, fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(0.83, 0.5))
     fig.suptitle(title + "\nmedian over runs (solid: cold, dashed: warm; a dot: an approximation's one fit); "
                  "below the dotted line ≈ 100 effective draws", fontsize=9.5)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 0.83, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
