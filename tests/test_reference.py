@@ -33,6 +33,7 @@ def _short_definition(monkeypatch, iterations: int, min_ess: int) -> None:
 
 def test_a_reference_that_fails_the_definition_is_not_written_and_says_why(tmp_path, monkeypatch):
     spec = models.load_folder(model_variant(tmp_path))
+    (spec.folder / "references" / f"n{TINY_N}.json").unlink(missing_ok=True)  # the copy's committed one
     _short_definition(monkeypatch, iterations=100, min_ess=1000)  # 400 draws cannot give ESS 1000
     outcome = reference.compute(spec, TINY_N, log=lambda *_: None)
     assert outcome.refused and not outcome.path.exists()
