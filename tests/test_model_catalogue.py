@@ -96,11 +96,12 @@ def test_check_passes_a_correct_model_with_tiny_runs():
 
 def test_an_approximate_row_that_differs_is_said_not_a_problem_of_the_model():
     """On the Rosenbrock density Pathfinder's normal approximation misses the curved ridge (its means
-    of y were 0.0–1.3 against 2 in a tiny run): the check says so and passes; the MCMC rows agree."""
+    of y were 0.0–1.3 against 2 in a tiny run): the check says so and passes (NumPyro's NUTS, the
+    one MCMC witness, has nobody to disagree with)."""
     from samplerbench.tools.check import CheckResult, check_sampling
 
     result = CheckResult("rosenbrock")
-    problems = check_sampling(models.get("rosenbrock"), 50, ["numpyro", "blackjax", "pathfinder"], result,
+    problems = check_sampling(models.get("rosenbrock"), 50, ["numpyro", "pathfinder"], result,
                               log=lambda *_: None)
     assert problems == [], problems
     assert any(line.startswith("pathfinder (approximate) differs from the MCMC rows") for line in result.passed), (
