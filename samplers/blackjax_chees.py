@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from samplers._blackjax_flat import inference_data, prepare
@@ -57,8 +58,8 @@ class ChEESBackend(Backend):
 
         chains = max(settings.chains, CHEES_CHAINS)
         draws = math.ceil(settings.chains * settings.draws / chains)
-        settings_for_starts = type(settings)(**{**settings.__dict__, "chains": chains})
-        run_key, init_kwargs, logdensity, constrain, unravel, starts = prepare(model, data, settings_for_starts, clock)
+        run_key, init_kwargs, logdensity, constrain, unravel, starts = prepare(
+            model, data, dataclasses.replace(settings, chains=chains), clock)
         adapt_kwargs = dict(num_chains=chains, target_acceptance_rate=settings.target_accept)
         optim = optax.adam(learning_rate=LEARNING_RATE)
         run_kwargs = dict(step_size=INITIAL_STEP_SIZE, optim=optim, num_steps=settings.tune)
