@@ -83,7 +83,8 @@ def fastest_to_low_error(summary: Summary, model, n, cache: str) -> str | None:
                 f"from process start, {grads:,.0f} gradients ({f'median of {count} runs' if count > 1 else 'one run'})")
         if len(order) > 1:
             second = order[1]
-            test = compare_runs(_values(runs, best, "time_to_low_error_s"), _values(runs, second, "time_to_low_error_s"))
+            test = compare_runs(_values(runs, best, "time_to_low_error_s"), _values(runs, second, "time_to_low_error_s"),
+                                summary.alpha)
             text += (f"; next is **{second}** at {medians[second]:.2f} s, {test.ratio:.2f}× as long "
                      f"({test.interval_text()}): {test.verdict_text()}")
         else:

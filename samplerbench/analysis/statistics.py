@@ -13,7 +13,7 @@ from samplerbench.fields import KEYS, KIND_WORDS, MCMC, QUALITY, RUN_DERIVED, TI
 from samplerbench.run_record import RunRecord, upgrade
 from samplerbench.store.records import GradientFloor, gradient_floors, records_frame
 from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS, headline_target, time_to_ess_column
-from samplerbench.analysis.uncertainty import is_unstable, relative_sd
+from samplerbench.analysis.uncertainty import ALPHA, is_unstable, relative_sd
 
 
 # Quality warnings that matter: any divergence, R-hat above 1.01, bulk ESS below 400.
@@ -325,14 +325,17 @@ class Summary:
     table: pd.DataFrame  # one row per (model, n, cache, sampler)
     floors: dict[tuple, GradientFloor]  # (model, n) -> its gradient floor
     ess_targets: tuple[int, ...] = DEFAULT_ESS_TARGETS
+    # The level of the verdict's tests: ALPHA, or ALPHA per look of an adaptive sweep
+    # (samplerbench.analysis.race.verdict_alpha, from the sweep's configuration).
+    alpha: float = ALPHA
     # The verdict's answers, each computed once for every view (analysis.verdict fills it).
     verdicts: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def summarize(records: list[RunRecord], sampler_order: list[str] | None = None,
-              ess_targets=DEFAULT_ESS_TARGETS) -> Summary:
+              ess_targets=DEFAULT_ESS_TARGETS, alpha: float = ALPHA) -> Summary:
     records = [upgrade(r) for r in records]  # every view reads the current format
     ess_targets = tuple(sorted(set(int(t) for t in ess_targets))) or DEFAULT_ESS_TARGETS
     frame = records_frame(records, ess_targets)
     floors = gradient_floors(records)
-    return Summary(records, frame, aggregate(frame, sampler_order, floors, ess_targets), floors, ess_targets)
+    return Summary(records, frame, aggregate(frame, sampler_order, floors, ess_targets), floors, ess_targets, alpha)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CONFIDENCE = 0.95
 ALPHA = 0.05
+CONFIDENCE = 1 - ALPHA
 RESAMPLES = 9999
 SEED = 20221125  # fixed: the same records always give the same interval
 MIN_RUNS_FOR_TEST = 4  # the fewest runs per side with which Mann-Whitney can reach p < 0.05
@@ -43,37 +43,50 @@ class RatioTest:
     runs_b: int
     differ: bool
     runs_needed: int | None  # per side for POWER, projected, when they do not differ (None: > cap or unknown)
+    alpha: float = ALPHA  # the level of this test: ALPHA, or ALPHA per look of an adaptive sweep
 
     def interval_text(self) -> str:
         if self.low != self.low:
             return f"ratio {self.ratio:.2f}, no interval from one run"
-        return (f"ratio {self.ratio:.2f}, {CONFIDENCE:.0%} CI {self.low:.2f}–{self.high:.2f}, "
-                f"Mann–Whitney p = {self.p_value:.2g}")
+        level = "" if self.alpha == ALPHA else f" (α = {self.alpha:.3g} per look: adaptive runs)"
+        return (f"ratio {self.ratio:.2f}, {1 - self.alpha:.1%} CI {self.low:.2f}–{self.high:.2f}, "
+                f"Mann–Whitney p = {self.p_value:.2g}{level}").replace(".0% CI", "% CI")
 
     def verdict_text(self) -> str:
-        runs = min(self.runs_a, self.runs_b)
+        runs, fewest = min(self.runs_a, self.runs_b), min_runs_for_test(self.alpha)
         at = f"at {runs} run{'s' if runs != 1 else ''}"
         if self.differ:
             return f"a real difference {at}"
-        if runs < MIN_RUNS_FOR_TEST and self.low == self.low and (self.low > 1 or self.high < 1):
-            more = (f"the interval excludes 1, but the rank test needs at least {MIN_RUNS_FOR_TEST} runs "
+        if runs < fewest and self.low == self.low and (self.low > 1 or self.high < 1):
+            more = (f"the interval excludes 1, but the rank test needs at least {fewest} runs "
                     "each to confirm a difference")
         elif self.runs_needed is None:
             more = f"more than {RUNS_NEEDED_CAP} runs each would be needed to tell them apart"
         elif runs < 2:
-            more = f"at least {MIN_RUNS_FOR_TEST} runs each are needed to test a difference"
+            more = f"at least {fewest} runs each are needed to test a difference"
         else:
             more = (f"about {self.runs_needed} runs each would tell them apart with {POWER:.0%} power, "
                     "if the difference and spread are as measured")
         return f"indistinguishable {at} ({more})"
 
 
+def min_runs_for_test(alpha: float = ALPHA) -> int:
+    """The fewest runs per side with which the exact two-sided Mann–Whitney test can reach
+    p < alpha: its smallest p is 2 / C(2n, n) (4 runs at 0.05, 5 at 0.025)."""
+    runs = 1
+    while 2 / math.comb(2 * runs, runs) >= alpha:
+        runs += 1
+    return runs
+
+
 def _median_ratio(a, b, axis=-1):
     return np.median(b, axis=axis) / np.median(a, axis=axis)
 
 
-def compare_runs(a, b) -> RatioTest:
-    """Test whether the values ``b`` differ from ``a`` (module docstring)."""
+def compare_runs(a, b, alpha: float = ALPHA) -> RatioTest:
+    """Test whether the values ``b`` differ from ``a`` (module docstring) at level ``alpha``: the
+    interval is the 1 - alpha bootstrap interval and Mann–Whitney's p must be below alpha (an
+    adaptive sweep tests at ALPHA divided by its looks, samplerbench.analysis.race)."""
     from scipy import stats
 
     a = np.asarray([v for v in a if v == v], dtype=float)
@@ -86,13 +99,13 @@ def compare_runs(a, b) -> RatioTest:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # degenerate resamples of identical values
             interval = stats.bootstrap((a, b), _median_ratio, vectorized=True, paired=False,
-                                       confidence_level=CONFIDENCE, n_resamples=RESAMPLES,
+                                       confidence_level=1 - alpha, n_resamples=RESAMPLES,
                                        method="percentile", rng=np.random.default_rng(SEED)).confidence_interval
             p_value = float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
         low, high = float(interval.low), float(interval.high)
-    differ = bool(low == low and (low > 1 or high < 1) and p_value < ALPHA)
+    differ = bool(low == low and (low > 1 or high < 1) and p_value < alpha)
     return RatioTest(ratio, low, high, p_value, len(a), len(b), differ,
-                     None if differ else _runs_needed(a, b, min(len(a), len(b))))
+                     None if differ else _runs_needed(a, b, min(len(a), len(b)), alpha), alpha)
 
 
 # The rule's interval is of the ratio of *medians*, and the median's asymptotic efficiency
@@ -101,7 +114,7 @@ def compare_runs(a, b) -> RatioTest:
 MEDIAN_EFFICIENCY = 2 / math.pi
 
 
-def _runs_needed(a, b, runs: int) -> int | None:
+def _runs_needed(a, b, runs: int, alpha: float = ALPHA) -> int | None:
     """The runs per side at which a difference of the observed size (on the log scale), with the
     observed spread, would be told apart with probability POWER by a two-sided test at ALPHA:
     n = 2 (z_{1-ALPHA/2} + z_POWER)^2 sd^2 / d^2, divided by the median's efficiency (the rule compares medians), never
@@ -110,7 +123,7 @@ def _runs_needed(a, b, runs: int) -> int | None:
     from scipy.stats import norm
 
     if runs < 2:
-        return MIN_RUNS_FOR_TEST
+        return min_runs_for_test(alpha)
     log_a, log_b = np.log(a[a > 0]), np.log(b[b > 0])
     if len(log_a) < 2 or len(log_b) < 2:
         return None
@@ -118,8 +131,8 @@ def _runs_needed(a, b, runs: int) -> int | None:
     spread = math.sqrt((log_a.var(ddof=1) + log_b.var(ddof=1)) / 2)
     if difference == 0 or spread == 0:
         return None
-    z = norm.ppf(1 - ALPHA / 2) + norm.ppf(POWER)
-    needed = max(MIN_RUNS_FOR_TEST, runs + 1,
+    z = norm.ppf(1 - alpha / 2) + norm.ppf(POWER)
+    needed = max(min_runs_for_test(alpha), runs + 1,
                  math.ceil(2 * (z * spread / difference) ** 2 / MEDIAN_EFFICIENCY))
     return needed if needed <= RUNS_NEEDED_CAP else None
 

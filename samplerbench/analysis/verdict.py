@@ -132,8 +132,8 @@ def _leader(summary: Summary, model, n, cache, column: str, highest_first: bool)
     best, second = order[0], (order[1] if len(order) > 1 else None)
     # The ratio is always "how many times better the leader is", so above 1.
     test = None if second is None else (
-        compare_runs(_values(runs, second, column), _values(runs, best, column)) if highest_first
-        else compare_runs(_values(runs, best, column), _values(runs, second, column)))
+        compare_runs(_values(runs, second, column), _values(runs, best, column), summary.alpha) if highest_first
+        else compare_runs(_values(runs, best, column), _values(runs, second, column), summary.alpha))
     barred_note = _barred_faster(barred, runs, column, medians[best], highest_first)
     return (best, second, medians, test, len(_values(runs, best, column)), barred_note), barred
 
@@ -270,7 +270,7 @@ def indistinguishable_range(summary: Summary, model, n, cache, a: str, b: str, c
 
     def same(ess: float) -> bool:
         return not compare_runs(run_times(summary, model, n, cache, a, [ess])[:, 0],
-                                run_times(summary, model, n, cache, b, [ess])[:, 0]).differ
+                                run_times(summary, model, n, cache, b, [ess])[:, 0], summary.alpha).differ
 
     start = int(np.searchsorted(grid, crossing))
     low, high = crossing, crossing

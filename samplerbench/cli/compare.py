@@ -8,6 +8,7 @@ import time
 
 import models
 import samplers
+from samplerbench.analysis.race import verdict_alpha
 from samplerbench import environment
 from samplerbench.analysis.statistics import summarize
 from samplerbench.cli.flags import build_parser
@@ -20,6 +21,7 @@ from samplerbench.fields import KIND_MEANINGS
 from samplerbench.run_record import run_key
 from samplerbench.store.database import ResultStore
 from samplerbench.sweep import cluster
+from samplerbench.sweep.adaptive import owed_tasks
 from samplerbench.sweep.orchestrator import measure_sweep, plan, RecordSink
 from samplerbench.sweep.spawn import probe_availability
 from samplerbench.time_to_ess import ess_targets_of
@@ -60,23 +62,26 @@ def measure_and_report(args, store, cfg, header, stem, done, session) -> int:
     Exit code 0; 1 when a cluster left runs unmeasured; 130 when interrupted."""
     sweep_id = header["sweep_id"]
     sink = RecordSink(store, header, session, [args.json] if args.json else [])
+    stored = store.records(sweep_id)
     planned = plan(cfg)
-    todo = [task for task in planned if task.key not in done]
+    todo = owed_tasks(cfg, stored) if cfg.adaptive else [task for task in planned if task.key not in done]
     print(banner(sweep_id, planned, len(todo), cfg, args.db, bool(args.resume)), flush=True)
     started = time.perf_counter()
     stop_cleanly_on_signals()
     interrupted, unfinished, progress = False, {}, Progress(cfg, started)
     try:
         if args.cluster:
-            unfinished = _measure_on_cluster(args, cfg, sweep_id, todo, sink, progress, store.records(sweep_id))
+            unfinished = _measure_on_cluster(args, cfg, sweep_id, todo, sink, progress, stored)
         else:
             availability = probe_availability(cfg.samplers, python=cfg.python)
-            measure_sweep(cfg, sink, availability, log_dir=args.out / "logs", on_event=progress, done=done)
+            measure_sweep(cfg, sink, availability, log_dir=args.out / "logs", on_event=progress, done=done,
+                          stored=stored)
     except KeyboardInterrupt:
         interrupted = True
     total_s = time.perf_counter() - started
     records = store.records(sweep_id)
-    complete = {task.key for task in planned} <= {run_key(r) for r in records if not r.get("priming")}
+    complete = (not owed_tasks(cfg, records) if cfg.adaptive
+                else {task.key for task in planned} <= {run_key(r) for r in records if not r.get("priming")})
     store.finish_session(sweep_id, session, complete=complete, total_s=total_s)
     header = store.header(sweep_id)
     store.close()
@@ -100,7 +105,7 @@ def _say_what_is_left(args, sweep_id: str, finished: int, unfinished: dict, inte
 
 
 def _write_report(records: list[dict], header: dict, args, stem: str, total_s: float) -> None:
-    summary = summarize(records, samplers.names(), ess_targets_of(header))
+    summary = summarize(records, samplers.names(), ess_targets_of(header), verdict_alpha(header.get("config")))
     paths = report.write_report(summary, header, args.out, stem)
     print()
     print(markdown.terminal_table(summary))
@@ -161,6 +166,8 @@ def dry_run(args, parser) -> int:
     if args.cluster:
         kind, target = cluster.parse_cluster(args.cluster)
         workers = target if kind == "local" else cluster.count_workers(target)
+    if cfg.adaptive:
+        _dry_run_race(cfg, stored, workers, done)
     rows, one_s, many_s, unknown = cluster.estimate_plan(todo, stored, workers)
     print(f"plan: {len(todo)} measurements in {len(rows)} cells ((model, n): every backend and run of it, "
           f"on one machine){' still to measure' if args.resume else ''}; estimates from {len(stored)} "
@@ -169,12 +176,28 @@ def dry_run(args, parser) -> int:
 
     print(pd.DataFrame(rows).rename(columns={"estimated_s": "estimated s", "without_estimate": "without an estimate"})
           .to_markdown(index=False, floatfmt=".0f"))
-    print(f"\nestimated wall time: {one_s / 60:.1f} min on 1 machine, {many_s / 60:.1f} min on {workers} "
+    print(f"\nestimated wall time{' if every backend ran to --max-runs' if cfg.adaptive else ''}: "
+          f"{one_s / 60:.1f} min on 1 machine, {many_s / 60:.1f} min on {workers} "
           f"worker{'s' if workers != 1 else ''} (one cell per worker at a time)")
     if unknown:
         print(f"no stored run to estimate {len(unknown)} of them from (not counted): "
               + ", ".join(unknown[:8]) + (", ..." if len(unknown) > 8 else ""))
     return 0
+
+
+def _dry_run_race(cfg, stored: list[dict], workers: int, done: set) -> None:
+    """An adaptive sweep's plan: how long its first MIN_RUNS rounds (every backend) should take,
+    before the estimate of the most it may run."""
+    from dataclasses import replace
+
+    from samplerbench.analysis.race import MIN_RUNS
+
+    first = [task for task in plan(replace(cfg, runs=MIN_RUNS)) if task.key not in done]
+    _, one_s, many_s, _ = cluster.estimate_plan(first, stored, workers)
+    print(f"adaptive runs: the first {MIN_RUNS} rounds (every backend) about {one_s / 60:.1f} min on 1 machine, "
+          f"{many_s / 60:.1f} min on {workers} worker{'s' if workers != 1 else ''}; then only the backends that can "
+          f"still matter for the verdict run on, to at most --max-runs {cfg.max_runs}"
+          + (f", within --budget {cfg.budget_min:g} min" if cfg.budget_min else ""))
 
 
 if __name__ == "__main__":

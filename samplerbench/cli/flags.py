@@ -8,6 +8,7 @@ from pathlib import Path
 
 import models
 import samplers
+from samplerbench.analysis.race import AUTO, FIRST_LOOK, LEAVE_RATIO, MIN_RUNS
 from samplerbench.store.database import DEFAULT_DB
 from samplerbench.sweep.config import BOTH, CACHE_MODES, sweep_default
 
@@ -15,7 +16,7 @@ from samplerbench.sweep.config import BOTH, CACHE_MODES, sweep_default
 # the help too. Flags default to None in argparse so that --resume can tell the flags a user
 # typed (which must match the stored sweep) from the ones left out.
 CONFIG_FLAGS = {
-    "n": "ns", "runs": "runs", "samplers": "samplers", "models": "models", "chains": "chains", "tune": "tune",
+    "n": "ns", "runs": "runs", "max_runs": "max_runs", "budget": "budget_min", "samplers": "samplers", "models": "models", "chains": "chains", "tune": "tune",
     "draws": "draws", "target_accept": "target_accept", "max_treedepth": "max_treedepth", "cache": "cache",
     "timeout": "timeout_s", "gradient_floor": "gradient_floor", "ess_targets": "ess_targets", "python": "python",
 }
@@ -24,6 +25,8 @@ CONFIG_FLAGS = {
 def default_text(flag: str) -> str:
     """A flag's default as its help prints it."""
     value = sweep_default(CONFIG_FLAGS[flag])
+    if value is None:
+        return "none"
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, list):
@@ -51,6 +54,23 @@ examples:
 exit codes: 0 done (failed or skipped backends are reported in the table), 2 bad arguments,
 130 interrupted (every finished run is in the store: run again with --resume).
 """
+
+
+def runs_count(text: str) -> int | str:
+    """--runs: "auto" (adaptive runs) or a whole number > 0."""
+    if text.strip().lower() == AUTO:
+        return AUTO
+    try:
+        return positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a whole number > 0, got {text!r}") from None
+
+
+def at_least_min_runs(text: str) -> int:
+    value = positive_int(text)
+    if value < MIN_RUNS:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_RUNS} (the fewest runs a backend gets), got {value}")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -94,8 +114,21 @@ def _what_to_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n", type=positive_int, nargs="+", default=None, metavar="N",
                    help="number of data points; several sizes make a data-size sweep whose report "
                    f"and plots show how each backend grows with n (default {default_text('n')})")
-    p.add_argument("--runs", type=positive_int, default=None,
-                   help=f"timed runs per (model, n, backend), each in a fresh process (default {default_text('runs')})")
+    p.add_argument("--runs", type=runs_count, default=None, metavar="auto|N",
+                   help="timed runs per (model, n, backend, cache mode), each in a fresh process. 'auto': "
+                   f"adaptive runs: every backend runs {MIN_RUNS} rounds, then only the backends that can still "
+                   "matter for a sentence of the verdict run on (one clearly behind two others, its bootstrap "
+                   f"interval wholly above {LEAVE_RATIO:g}× or, from enough runs, a real difference, leaves), "
+                   f"until each sentence is decided at a look (round {FIRST_LOOK} and --max-runs), --max-runs "
+                   "or --budget; differences are then tested at 0.05 divided by the looks. N: exactly N runs "
+                   f"each, tested at 0.05, as the reference table's 'best of 5' (default {default_text('runs')})")
+    p.add_argument("--max-runs", type=at_least_min_runs, default=None, metavar="N",
+                   help=f"with --runs auto: the most runs a backend gets per cache mode (default {default_text('max_runs')})")
+    p.add_argument("--budget", type=positive_float, default=None, metavar="MINUTES",
+                   help="with --runs auto: start no round past the first "
+                   f"{MIN_RUNS} that would end after this many minutes of the sweep (estimated from the cell's "
+                   "runs so far); the report says where the race was cut, and --resume continues it "
+                   f"(default {default_text('budget')})")
     p.add_argument("--samplers", nargs="+", default=None, metavar="NAME",
                    help=f"backends to run, or 'all'. Default: all but {', '.join(n for n in samplers.names() if n not in samplers.default_names())} "
                         "(slow to compile; name them or say 'all'). Each backend's kind (mcmc, mcmc-biased, "

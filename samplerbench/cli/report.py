@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import samplers
+from samplerbench.analysis.race import verdict_alpha
 from samplerbench.views import markdown, report, site, sweep_comparison
 from samplerbench.analysis.statistics import summarize
 from samplerbench.time_to_ess import ess_targets_of
@@ -102,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     if args.ess_targets and min(args.ess_targets) <= 0:
         parser.error(f"--ess-targets: every target must be > 0, got {' '.join(map(str, args.ess_targets))}")
-    summary = summarize(sweep.records, samplers.names(), args.ess_targets or ess_targets_of(sweep.header))
+    summary = summarize(sweep.records, samplers.names(), args.ess_targets or ess_targets_of(sweep.header),
+                        verdict_alpha(sweep.header.get("config")))
     stem = args.name or sweep.label
     # Rebuilt from a .runs.jsonl file into its own folder under its own name: the records are the
     # file read, and are not written over it.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import samplers
 from samplerbench import environment
+from samplerbench.analysis.race import AUTO
 from samplerbench.cli.flags import CONFIG_FLAGS
 from samplerbench.cli.model_args import resolve_models, resolve_names
 from samplerbench.store.database import DEFAULT_DB, ResultStore, StoreError
@@ -25,6 +26,11 @@ def config_from_args(args, parser) -> SweepConfig:
                                        Path(getattr(args, "db", DEFAULT_DB)).parent / "models", parser)
     if values["python"] is not None:
         values["python"] = worker_interpreter(values["python"], parser)
+    if values["runs"] != AUTO:
+        typed = [f"--{flag.replace('_', '-')}" for flag in ("max_runs", "budget") if getattr(args, flag, None) is not None]
+        if typed:
+            parser.error(f"{' and '.join(typed)}: only with adaptive runs: use --runs auto (the default), "
+                         f"or drop {' and '.join(typed)} to keep --runs {values['runs']}")
     return SweepConfig(**values)
 
 

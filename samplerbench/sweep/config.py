@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from samplerbench.analysis.race import AUTO, DEFAULT_MAX_RUNS
 from samplerbench.time_to_ess import DEFAULT_ESS_TARGETS
 from samplers.base import RunSettings  # a plain dataclass: no sampling library is imported
 
@@ -35,7 +36,11 @@ class SweepConfig:
     models: list[str] = field(default_factory=lambda: ["linear_regression"])
     samplers: list[str] = field(default_factory=lambda: _every_backend())
     ns: list[int] = field(default_factory=lambda: [2000])
-    runs: int = 5
+    # "auto": adaptive runs (samplerbench.analysis.race), at most max_runs per backend and cache
+    # mode, within budget_min minutes when given; a number: exactly that many runs each.
+    runs: int | str = AUTO
+    max_runs: int = DEFAULT_MAX_RUNS
+    budget_min: float | None = None
     cache: str = BOTH  # a sweep's default: cold and warm runs interleaved (a run's own mode is one of them)
     chains: int = _RUN_FIELDS["chains"].default
     tune: int = _RUN_FIELDS["tune"].default
@@ -53,6 +58,15 @@ class SweepConfig:
     @property
     def worker_python(self) -> str:
         return self.python or sys.executable
+
+    @property
+    def adaptive(self) -> bool:
+        return self.runs == AUTO
+
+    @property
+    def most_runs(self) -> int:
+        """The most runs any backend gets: --runs N, or --max-runs of an adaptive sweep."""
+        return self.max_runs if self.adaptive else int(self.runs)
 
     @property
     def cache_modes(self) -> tuple[str, ...]:

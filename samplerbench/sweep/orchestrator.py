@@ -77,7 +77,7 @@ def plan(cfg: SweepConfig) -> list[PlannedRun]:
         for n in cfg.ns:
             if cfg.gradient_floor:
                 tasks.append(PlannedRun(model, n, FLOOR, 1, FLOOR))
-            for run in range(1, cfg.runs + 1):
+            for run in range(1, cfg.most_runs + 1):  # adaptive: the most the race may run
                 for cache in cfg.cache_modes:
                     tasks += [PlannedRun(model, n, sampler, run, cache=cache) for sampler in cfg.samplers]
     return tasks
@@ -109,11 +109,23 @@ def not_applicable_reason(model: str, sampler: str) -> str | None:
 
 def measure_sweep(cfg: SweepConfig, sink: RecordSink, availability: dict[str, str | None],
                   log_dir: Path | None = None, on_event: Callable[[str, dict], None] = lambda kind, info: None,
-                  done: set[tuple] | frozenset = frozenset()) -> list[dict]:
+                  done: set[tuple] | frozenset = frozenset(), stored: list[dict] = ()) -> list[dict]:
     """Measure everything in ``cfg`` that is not in ``done`` (keys of finished measurements,
-    for --resume); ``on_event`` receives progress ("start"/"record")."""
+    for --resume; ``stored`` their records, from which an adaptive sweep's race continues);
+    ``on_event`` receives progress ("start"/"record", and "round" in a race)."""
+    if cfg.adaptive:
+        from samplerbench.sweep.adaptive import measure_races
+
+        return measure_races(cfg, sink, availability, log_dir, on_event, stored)
     todo = [task for task in plan(cfg) if task.key not in done]
     return measure_tasks(todo, cfg, sink, availability, log_dir, on_event)
+
+
+def scratch_state(cfg: SweepConfig, sink, availability, log_dir, on_event) -> "_SweepState":
+    """A measuring state over a fresh scratch folder (``state.close()`` removes it)."""
+    root = Path(tempfile.mkdtemp(prefix="samplerbench-"))
+    (root / "work").mkdir()
+    return _SweepState(cfg, sink, availability, root, log_dir, on_event)
 
 
 def measure_tasks(todo: list[PlannedRun], cfg: SweepConfig, sink, availability: dict[str, str | None],
@@ -121,14 +133,12 @@ def measure_tasks(todo: list[PlannedRun], cfg: SweepConfig, sink, availability: 
                   on_event: Callable[[str, dict], None] = lambda kind, info: None) -> list[dict]:
     """Measure ``todo`` in order on this machine, handing each record to ``sink.write`` as it
     arrives (a sweep here, or one comparison cell on a cluster's worker)."""
-    root = Path(tempfile.mkdtemp(prefix="samplerbench-"))
-    (root / "work").mkdir()
-    state = _SweepState(cfg, sink, availability, root, log_dir, on_event)
+    state = scratch_state(cfg, sink, availability, log_dir, on_event)
     try:
         for index, task in enumerate(todo):
             state.measure(task, index, len(todo))
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        state.close()
     return sink.records
 
 
@@ -142,9 +152,13 @@ class _SweepState:
         self.primed: set[tuple] = set()
         self.applicable: dict[tuple, str | None] = {}
 
-    def _record(self, progress: dict, record: dict) -> None:
+    def close(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _record(self, progress: dict, record: dict) -> dict:
         self.sink.write(record)
         self.on_event("record", {**progress, "record": record})
+        return record
 
     def _not_measured(self, task: PlannedRun) -> dict | None:
         """The record of a task that is not applicable or whose backends are all unavailable."""
@@ -158,7 +172,8 @@ class _SweepState:
             return unmeasured_record(task, "skipped", "; ".join(dict.fromkeys(reasons)))
         return None
 
-    def measure(self, task: PlannedRun, index: int, total: int) -> None:
+    def measure(self, task: PlannedRun, index: int, total: int | None) -> dict:
+        """Measure ``task`` (priming the warm caches first where needed); returns its record."""
         cfg, root, scratch, log_dir = self.cfg, self.root, self.scratch, self.log_dir
         progress = {"model": task.model, "sampler": task.sampler, "n": task.n, "run": task.run,
                     "cache": task.cache, "done": index, "total": total}
@@ -186,7 +201,7 @@ class _SweepState:
                              cache=task.cache)
         if task.cache == "cold":
             shutil.rmtree(cache_dir, ignore_errors=True)
-        self._record(progress, record)
+        return self._record(progress, record)
 
 
 def sweep_header(cfg: SweepConfig, environment: dict) -> dict:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from samplerbench.analysis.race import verdict_alpha
 from samplerbench.environment import machine_label, record_machine, version_changes
 from samplerbench.store.records import backend_versions
 from samplerbench.analysis.statistics import Summary, summarize
@@ -73,8 +74,8 @@ def load_sweeps(db: Path, sampler_order: list[str] | None = None) -> list[Stored
             header = store.header(info.sweep_id)
             records = store.records(info.sweep_id)
             targets = (*ess_targets_of(header), HEADLINE_TARGET)
-            out.append(StoredSweep(info, header, records, summarize(records, sampler_order, targets),
-                                   backend_versions(records)))
+            summary = summarize(records, sampler_order, targets, verdict_alpha(header.get("config")))
+            out.append(StoredSweep(info, header, records, summary, backend_versions(records)))
     return out
 
 

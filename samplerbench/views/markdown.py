@@ -8,6 +8,7 @@ from samplerbench.environment import differences, record_machine
 from samplerbench.fields import NOT_APPLICABLE
 from samplerbench.store.records import GradientFloor
 from samplerbench.analysis.accuracy import ERROR_LIMIT, Z_LIMIT
+from samplerbench.views.race_report import race_block, races_for, rule_text, runs_text
 from samplerbench.analysis.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
 from samplerbench.views.tables import (
     density_note,
@@ -80,7 +81,7 @@ def _environment_lines(header: dict) -> list[str]:
         f"started {header.get('started_at', '?')}",
         f"- **Configuration:** {cfg.get('chains')} chains × ({cfg.get('tune')} warmup + "
         f"{cfg.get('draws')} draws), target accept {cfg.get('target_accept')}, max tree depth "
-        f"{cfg.get('max_treedepth')}, float64, {cfg.get('runs')} runs per backend, each in a fresh "
+        f"{cfg.get('max_treedepth')}, float64, {runs_text(cfg)}, each in a fresh "
         f"process, **cache mode `{cfg.get('cache')}`**, timeout {cfg.get('timeout_s')} s per run",
     ] + ([f"- **Total wall time of the sweep:** {header['total_s']:.0f} s"] if header.get("total_s") else [])
 
@@ -93,7 +94,8 @@ def _sweep_status_lines(header: dict, records: list[RunRecord]) -> list[str]:
     if header.get("finished_at"):
         lines.append(f"- **Sweep:** complete, {measured} measurements, finished {header['finished_at']}")
     elif planned:
-        lines.append(f"- **Sweep: INCOMPLETE** — {measured} of {planned} planned measurements; finish it with "
+        of = f"of at most {planned}" if (header.get("config") or {}).get("runs") == "auto" else f"of {planned} planned"
+        lines.append(f"- **Sweep: INCOMPLETE** — {measured} {of} measurements; finish it with "
                      f"`python scripts/compare.py --resume {header.get('sweep_id', '')}`")
     sessions = header.get("sessions") or []
     if len(sessions) > 1:
@@ -155,7 +157,7 @@ def data_lines(records: list[RunRecord], model: str) -> list[str]:
     return lines + [f"Parameters: {note}.\n" for note in cut]
 
 
-def answer_block(summary: Summary, model: str, n, figures: dict[str, str]) -> list[str]:
+def answer_block(summary: Summary, model: str, n, figures: dict[str, str], config: dict | None = None) -> list[str]:
     """The section that opens a model at one n: the verdict in words, the break-even plot and
     where the lines cross."""
     sentences = model_verdict(summary, model, n)
@@ -164,9 +166,7 @@ def answer_block(summary: Summary, model: str, n, figures: dict[str, str]) -> li
     block = [f"## {model}, n = {n}: the answer", ""]
     block += [f"- {sentence}" for sentence in sentences]
     block += ["", f"Time to {headline_target(summary.ess_targets):,} ESS counts everything a user waits for: import, compile, "
-              "warmup, the draws needed and the rest of end-to-end. Two backends differ only when the "
-              "95 % bootstrap interval of the ratio of their medians excludes 1 *and* a Mann–Whitney test "
-              "gives p < 0.05 (README, \"The answer\").", ""]
+              "warmup, the draws needed and the rest of end-to-end. " + rule_text(config or {}), ""]
     if figures.get("break_even"):
         block += [f"![{model}, n = {n}: seconds to a target ESS, per backend]({figures['break_even']})", ""]
     if figures.get("error"):
@@ -208,7 +208,7 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
     lines += _sweep_status_lines(header, records)
     lines.append("")
     lines += where_cells_ran(records)
-    machines = machines_per_model(records)
+    machines, races = machines_per_model(records), races_for(header, records)
     if table.empty:
         lines += ["No run has been recorded for this sweep yet.", ""]
     overviews = {(model, cache): _overview_block(model, cache, part, machines, plots.get((model, cache), {}))
@@ -217,7 +217,8 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
     for (model, n, cache), part in table.groupby(["model", "n", "cache"], sort=False):
         if (model, n) not in shown:
             lines += data_lines(records, model)
-            lines += answer_block(summary, model, n, plots.get((model, n), {}))
+            lines += answer_block(summary, model, n, plots.get((model, n), {}), header.get("config"))
+            lines += race_block(races, model, n)
             lines += posterior_block(summary, model, n)
             shown.add((model, n))
         if (model, cache) not in shown:
