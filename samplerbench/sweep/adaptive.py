@@ -109,14 +109,14 @@ class _Racing:
 
 
 def measure_races(cfg: SweepConfig, sink, availability: dict, log_dir: Path | None, on_event,
-                  stored: list[dict] = ()) -> list[dict]:
-    """Race every (model, n) cell of ``cfg`` on this machine, continuing from ``stored`` records."""
+                  stored: list[dict] = (), cells: list[tuple[str, int]] | None = None) -> list[dict]:
+    """Race every (model, n) cell of ``cfg`` (or only ``cells``: a cluster worker's one) on this
+    machine, continuing from ``stored`` records."""
     state = scratch_state(cfg, sink, availability, log_dir, on_event)
     racing = _Racing(cfg, state, on_event, [r for r in stored if not r.get("priming")])
     try:
-        for model in cfg.models:
-            for n in cfg.ns:
-                racing.cell(model, n)
+        for model, n in cells or [(model, n) for model in cfg.models for n in cfg.ns]:
+            racing.cell(model, n)
     finally:
         state.close()
     return sink.records

@@ -57,6 +57,9 @@ class Cell:
     model: str
     n: int
     tasks: tuple[PlannedRun, ...]
+    # An adaptive sweep's cell: its runs so far, from which the worker continues the race
+    # (its tasks are then only the race's next round, for the estimate and the failed records).
+    records: tuple[dict, ...] = ()
 
     @property
     def key(self) -> str:
@@ -191,7 +194,13 @@ def run_cell(cell: Cell, cfg: SweepConfig, expected: dict, channel: str) -> int:
     availability = probe_availability(cfg.samplers)
     logs = Path(tempfile.mkdtemp(prefix="samplerbench-logs-"))
     sink = _QueueSink(queue, cell, where)
-    measure_tasks(todo, replace(cfg, python=None), sink, availability, logs, on_event)
+    if cfg.adaptive:  # the cell races within itself, from the runs the client had when it sent it
+        from samplerbench.sweep.adaptive import measure_races
+
+        measure_races(replace(cfg, python=None), sink, availability, logs, on_event, list(cell.records),
+                      cells=[(cell.model, cell.n)])
+    else:
+        measure_tasks(todo, replace(cfg, python=None), sink, availability, logs, on_event)
     return len(sink.records)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import replace
 
 from samplerbench.run_record import run_key
 from samplerbench.sweep.cluster import (
@@ -99,13 +100,16 @@ class _ClusterRun:
         from distributed import Queue, Variable
 
         self.sweep, self.client, self.workers = sweep, sweep.client, workers
-        self.sink, self.on_event, self.total = sink, on_event, len(todo)
+        # A race's length is known only as it goes: no total then.
+        self.sink, self.on_event = sink, on_event
+        self.total = None if sweep.cfg.adaptive else len(todo)
         self.channel = f"samplerbench-{sweep.sweep_id}-{secrets.token_hex(3)}"
         self.queue = Queue(self.channel, client=self.client)
         self.heartbeat = Variable(f"{self.channel}-heartbeat", client=self.client)
         self.beat, self.last_beat = 0, time.monotonic()
         self.heartbeat.set(self.beat)
-        cells = cells_of(todo)
+        self.stored = list(stored)
+        cells = [self._with_records(cell) for cell in cells_of(todo)]
         self.seen = {run_key(r) for r in stored if not r.get("priming")}
         self.progress = {}
         for cell in cells:
@@ -116,6 +120,23 @@ class _ClusterRun:
         self.attempts, self.counted, self.unfinished = 0, 0, {}
         self.by_key = {cell.key: cell for cell in cells}
         self.futures = {self._submit(cell): cell for cell in cells}
+
+    def _with_records(self, cell: Cell) -> Cell:
+        """An adaptive sweep's cell carries its runs so far (the stored ones and those taken since),
+        from which its worker continues the race."""
+        if not self.sweep.cfg.adaptive:
+            return cell
+        mine = [r for r in [*self.stored, *self.sink.records] if (r["model"], int(r["n"])) == (cell.model, cell.n)]
+        return replace(cell, records=tuple(mine))
+
+    def _owed(self, cell: Cell) -> list[PlannedRun]:
+        """What the cell still owes: its planned runs, or an adaptive race's next round."""
+        if not self.sweep.cfg.adaptive:
+            return list(cell.tasks)
+        from samplerbench.sweep.adaptive import owed_tasks
+
+        records = [*self.stored, *self.sink.records]
+        return [task for task in owed_tasks(self.sweep.cfg, records) if (task.model, task.n) == (cell.model, cell.n)]
 
     def _publish(self, cell_key: str) -> None:
         from distributed import Variable
@@ -175,6 +196,8 @@ class _ClusterRun:
         for future, cell in list(self.futures.items()):
             future.cancel()
             del self.futures[future]
+            cell = self._with_records(cell)
+            self.by_key[cell.key] = cell
             self.futures[self._submit(cell)] = cell
 
     def _settle(self, future) -> None:
@@ -197,7 +220,7 @@ class _ClusterRun:
                       f"distributed.scheduler.allowed-failures = {tries})")
         else:
             reason = f"cell {cell.key} failed on the cluster: {type(err).__name__}: {err}"
-        for task in cell.tasks:
+        for task in self._owed(cell):
             if task.key not in self.seen:
                 self._take({"cell": cell.key, "record": unmeasured_record(task, "failed", reason)})
 
