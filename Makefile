@@ -1,5 +1,5 @@
 # Two entry points, each doing its own setup on a fresh clone:
-#   make compare   -> python scripts/compare.py --n 2000 (all backends, 5 cold runs each)
+#   make compare   -> python scripts/compare.py --n 2000 (the default backends, adaptive runs, cold and warm)
 #   make test      -> the test suite (real backends, tiny settings; installs chromium for the
 #                     dashboard's browser tests when run as root)
 # Python 3.12 is required (see .python-version); the venv lives in .venv/.

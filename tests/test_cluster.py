@@ -204,3 +204,21 @@ def test_a_worker_with_another_library_version_is_refused(tmp_path):
     assert "refused" in text and "no worker can measure this sweep" in text, text
     sweep, records = stored(db)
     assert records == [] and not sweep.complete
+
+
+def test_an_adaptive_cluster_sweep_races_each_cell_within_itself(tmp_path):
+    """--runs auto on local:2: every cell runs its race's rounds on one worker, the sweep ends
+    complete, and the report has each cell's race."""
+    db, out = tmp_path / "store.sqlite", tmp_path / "reports"
+    run([*COMPARE, "--models", "linear_regression", "--n", "40", "80", "--samplers", "numpyro", "--max-runs", "2",
+         "--chains", "2", "--tune", "100", "--draws", "100", "--cache", "cold", "--no-gradient-floor",
+         "--cluster", "local:2", "--db", str(db), "--out", str(out), "--name", "race"])
+    sweep, records = stored(db)
+    assert sweep.complete and sweep.config["runs"] == "auto"
+    for n in (40, 80):
+        mine = [r for r in records if r["n"] == n and not r.get("priming")]
+        assert sorted(r["run"] for r in mine) == [1, 2] and all(r["status"] == "ok" for r in mine), mine
+        assert len({r["dask_worker"] for r in mine}) == 1
+    text = (out / "race.md").read_text()
+    assert "### linear_regression, n = 40: the race (adaptive runs)" in text
+    assert "### linear_regression, n = 80: the race (adaptive runs)" in text

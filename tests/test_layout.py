@@ -93,6 +93,7 @@ def test_every_default_of_a_sweep_has_one_source(monkeypatch):
     for flag in ("runs", "cache", "timeout"):
         assert table[f"`--{flag}`"] == flags.default_text(flag), flag
     assert table["`--n N [N ...]`"] == flags.default_text("n")
+    assert table["`--max-runs N`"] == flags.default_text("max_runs") and table["`--budget MINUTES`"] == flags.default_text("budget")
     assert table["`--ess-targets ESS [ESS ...]`"] == flags.default_text("ess_targets")
 
     # One place: a changed default reaches the help and the parsed configuration.
@@ -120,9 +121,9 @@ def test_the_verdict_is_computed_once_per_sweep_for_every_view(tmp_path, monkeyp
     seen: list[tuple] = []
     real = verdict.compare_runs
 
-    def counted(a, b):
+    def counted(a, b, *level):
         seen.append((tuple(a), tuple(b)))
-        return real(a, b)
+        return real(a, b, *level)
 
     monkeypatch.setattr(verdict, "compare_runs", counted)
     summary = summarize(records)

@@ -36,7 +36,8 @@ import numpy as np
 from samplerbench.analysis.uncertainty import ALPHA, compare_runs, min_runs_for_test
 
 MIN_RUNS = 2
-FIRST_LOOK = 5  # the fixed sweep's count (the reference table's "best of 5")
+FIRST_LOOK = 5  # runs per side at the first look: the fixed sweep's count (the reference table's "best of 5")
+FUTILE_FROM = 3  # runs per side from which "more runs would not decide it" may end a sentence
 DEFAULT_MAX_RUNS = 10
 LEAVE_RATIO = 1.25  # before the rank test can speak, at least this many times slower, for sure
 NAMED = 2  # a sentence names the winner and the runner-up
@@ -44,7 +45,9 @@ AUTO = "auto"
 
 
 def looks(max_runs: int) -> tuple[int, ...]:
-    """The rounds at which a sentence may be decided: FIRST_LOOK and the last round."""
+    """The runs per side at which a difference may be called real: FIRST_LOOK and --max-runs.
+    A sentence looks at the first round its contenders have at least that many runs (a round
+    adds one run per cache mode it reads: two for the pooled draws)."""
     return tuple(sorted({min(FIRST_LOOK, max_runs), max_runs}))
 
 
@@ -113,26 +116,32 @@ def judge(sentence: Sentence, round_: int, max_runs: int, gone: set[str] = froze
                 times = f"{test.ratio:.2f}× {leader}'s" if sentence.lower_is_better else f"1/{test.ratio:.2f} of {leader}'s"
                 standing.left[name] = f"{times} {sentence.what} ({words}; sentence: {sentence.key})"
         standing.contenders = [name for name in order if name not in standing.left]
-    if round_ in looks(max_runs) or round_ >= max_runs:
-        standing.decided = _decision(sentence, standing.contenders, max_runs, alpha)
+    if round_ >= MIN_RUNS:
+        standing.decided = _decision(sentence, standing.contenders, round_, max_runs, alpha)
     return standing
 
 
-def _decision(sentence: Sentence, contenders: list[str], max_runs: int, alpha: float) -> str | None:
-    """Why the sentence is decided at this look, or None."""
+def _decision(sentence: Sentence, contenders: list[str], round_: int, max_runs: int, alpha: float) -> str | None:
+    """Why the sentence is decided after this round, or None: one contender left (any round);
+    the leader really differs from every other contender (at a look only: that spends α); the
+    leader and the runner-up would need more runs than --max-runs allows (from FUTILE_FROM runs:
+    stopping for that claims no difference, so it spends no α); the last round."""
     if len(contenders) <= 1:
         return "one contender left" if contenders else "no contender"
     values = sentence.values
     leader, runner_up = contenders[0], contenders[1]
+    runs = min(len(values[name]) for name in contenders)
+    per_round = len(sentence.caches)
     tests = {name: _worse(values[name], values[leader], sentence.lower_is_better, alpha)[1]
              for name in contenders[1:]}
-    if all(test.differ for test in tests.values()):
-        return f"{leader} really differs from {', '.join(contenders[1:])}"
+    at_look = any(runs >= look > runs - per_round for look in looks(max_runs))
+    if at_look and all(test.differ for test in tests.values()):
+        return f"{leader} really differs from {', '.join(contenders[1:])} (at {runs} runs each)"
     needed = tests[runner_up].runs_needed
-    if needed is None or needed > max_runs:
+    if runs >= FUTILE_FROM and (needed is None or needed > max_runs * per_round):
         more = "more than 100" if needed is None else f"about {needed}"
-        return (f"{leader} and {runner_up} are indistinguishable, and {more} runs each would be needed "
-                f"to tell them apart (--max-runs {max_runs})")
-    if min(len(values[leader]), len(values[runner_up])) >= max_runs:
+        return (f"{leader} and {runner_up} are indistinguishable at {runs} runs each, and {more} runs each would "
+                f"be needed to tell them apart (--max-runs {max_runs})")
+    if round_ >= max_runs or runs >= max_runs * per_round:
         return f"--max-runs {max_runs} reached"
     return None

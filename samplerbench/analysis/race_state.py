@@ -12,25 +12,24 @@ from samplerbench.fields import KIND_WORDS
 from samplerbench.run_record import record_kind, run_key
 from samplerbench.time_to_ess import headline_target, time_to_ess_column
 
-ESS_POINTS = (100, 1_000, 10_000, 100_000)  # along the break-even range (verdict.BREAK_EVEN_RANGE)
-
 
 def sentences_of(summary, model, n, caches: tuple[str, ...]) -> list[Sentence]:
-    """Every sentence the verdict states for (model, n), with the values of the backends that
-    may win it (the verdict's eligibility; for the low-error one, those that got there in every
-    run), over the runs in ``summary``."""
+    """The sentences of the verdict that name a winner for (model, n): the fastest to the headline
+    ESS, cold and warm; to a low error against the reference, where there is one; the fastest
+    draws. Each with the values of the backends that may win it (the verdict's eligibility; for
+    the low error, those that got there in every run), over the runs in ``summary``. The
+    break-even sentence names no winner: it states where lines cross with the range where they
+    cannot be told apart, whatever the runs."""
     from samplerbench.analysis.error_verdict import _low_error_reach
-    from samplerbench.analysis.verdict import _eligible, _ok_runs, _values, run_times
+    from samplerbench.analysis.verdict import _eligible, _ok_runs, _values
 
     target = headline_target(summary.ess_targets)
     found = []
     for cache in caches:
         runs, (eligible, _) = _ok_runs(summary, model, n, cache), _eligible(summary, model, n, cache)
-        for ess in [target, *sorted(set(ESS_POINTS) - {target})]:  # the headline first: its reasons come first
-            values = ({name: _values(runs, name, time_to_ess_column(target)) for name in eligible} if ess == target
-                      else {name: [float(t) for t in run_times(summary, model, n, cache, name, [ess])[:, 0]]
-                            for name in eligible})
-            found.append(Sentence(f"{cache}: time to {ess:,} ESS", (cache,), values, what=f"time to {ess:,} ESS"))
+        found.append(Sentence(f"{cache}: time to {target:,} ESS", (cache,),
+                              {name: _values(runs, name, time_to_ess_column(target)) for name in eligible},
+                              what=f"time to {target:,} ESS"))
         if "b2_max_final" in runs:
             reach = {name: _low_error_reach(runs, name) for name in eligible}
             values = {name: _values(runs, name, "time_to_low_error_s") for name, (got, traced, _, _) in reach.items()

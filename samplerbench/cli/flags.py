@@ -60,10 +60,9 @@ def runs_count(text: str) -> int | str:
     """--runs: "auto" (adaptive runs) or a whole number > 0."""
     if text.strip().lower() == AUTO:
         return AUTO
-    try:
-        return positive_int(text)
-    except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(f"expected 'auto' or a whole number > 0, got {text!r}") from None
+    if not text.strip().lstrip("+-").isdigit():
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a whole number > 0, got {text!r}")
+    return positive_int(text)
 
 
 def at_least_min_runs(text: str) -> int:
