@@ -153,19 +153,23 @@ def timed_runs(db: Path) -> dict[str, list[int]]:
 @pytest.fixture(scope="module")
 def race_sweep(tmp_path_factory):
     """The default chains, warmup and draws (converged chains: only they can win), n = 60, cold
-    runs; PyStan's C++ build makes its time to 1 000 ESS several times NumPyro's and BlackJAX's."""
+    runs; PyStan's C++ build makes its time to 1 000 ESS several times NumPyro's and BlackJAX's.
+    A budget of 0.6 s cuts the race after its minimum of 2 rounds; --resume with a new budget
+    finishes it."""
     root = tmp_path_factory.mktemp("race")
     db, out = root / "store.sqlite", root / "reports"
-    proc = run([*COMPARE, *RACE_SWEEP, "--db", str(db), "--out", str(out), "--name", "race"])
-    return db, out, proc
+    cut = run([*COMPARE, *RACE_SWEEP, "--budget", "0.01", "--db", str(db), "--out", str(out), "--name", "race"])
+    cut_runs, cut_text = timed_runs(db), (out / "race.md").read_text()
+    proc = run([*COMPARE, "--db", str(db), "--out", str(out), "--resume", "--budget", "60"])
+    return db, out, proc, (cut, cut_runs, cut_text)
 
 
 @pytest.mark.slow
 @SHARES_RACE
 def test_a_clearly_slow_backend_leaves_the_real_race_and_the_report_says_why(race_sweep):
-    db, out, proc = race_sweep
+    db, out, proc, (cut, _, _) = race_sweep
     assert timed_runs(db) == {"pystan": [1, 2], "numpyro": [1, 2, 3], "blackjax": [1, 2, 3]}, proc.stdout
-    assert re.search(r"pystan \(cold\) leaves the race: \d+\.\d\d× (numpyro|blackjax)'s time to 1,000 ESS", proc.stdout)
+    assert re.search(r"pystan \(cold\) leaves the race: \d+\.\d\d× (numpyro|blackjax)'s time to 1,000 ESS", cut.stdout)
     assert "race over: every sentence of the verdict decided after round 3" in proc.stdout
     text = (out / "race.md").read_text()
     assert re.search(r"\| pystan \| cold \| 2 \| left the race after round 2: \d+\.\d\d× (numpyro|blackjax)'s time "
@@ -178,10 +182,20 @@ def test_a_clearly_slow_backend_leaves_the_real_race_and_the_report_says_why(rac
 
 @pytest.mark.slow
 @SHARES_RACE
+def test_a_budget_cuts_the_race_after_its_minimum_and_resume_finishes_it(race_sweep):
+    _, _, proc, (cut, cut_runs, cut_text) = race_sweep
+    assert cut_runs == {"pystan": [1, 2], "numpyro": [1, 2], "blackjax": [1, 2]}, cut.stdout
+    assert "race over: --budget 0.01 min: round 3 would have ended after it" in cut.stdout
+    assert "**Sweep: INCOMPLETE**" in cut_text and "**cut short after round 2**" in cut_text
+    assert "resuming the race: 2 measurements owed in this round" in proc.stdout
+
+
+@pytest.mark.slow
+@SHARES_RACE
 def test_a_resumed_race_measures_only_what_its_round_still_owes(race_sweep, tmp_path):
     """The race's third round is taken out of a copy of the store (as if interrupted during it):
     --resume measures numpyro's and blackjax's third runs, not pystan's, which left after round 2."""
-    db, _, _ = race_sweep
+    db, _, _, _ = race_sweep
     copy = tmp_path / "store.sqlite"
     shutil.copy(db, copy)
     with sqlite3.connect(copy) as con:

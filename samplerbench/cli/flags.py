@@ -126,7 +126,7 @@ def _what_to_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=positive_float, default=None, metavar="MINUTES",
                    help="with --runs auto: start no round past the first "
                    f"{MIN_RUNS} that would end after this many minutes of the sweep (estimated from the cell's "
-                   "runs so far); the report says where the race was cut, and --resume continues it "
+                   "runs so far); the report says where the race was cut, and --resume --budget MINUTES continues it "
                    f"(default {default_text('budget')})")
     p.add_argument("--samplers", nargs="+", default=None, metavar="NAME",
                    help=f"backends to run, or 'all'. Default: all but {', '.join(n for n in samplers.names() if n not in samplers.default_names())} "

@@ -87,7 +87,10 @@ def round_lines(info: dict, elapsed: float) -> str:
     if race.over:
         lines.append(f"{'':12s}race over: {race.over}")
     else:
-        still = "; ".join(f"{cache}: {', '.join(names)}" for cache, names in race.in_race.items() if names)
+        measured = {r["sampler"] for r in info.get("records", []) if r.get("status") not in UNMEASURED
+                    and (r.get("model"), r.get("n")) == (race.model, race.n)}  # skipped ones owe nothing
+        still = "; ".join(f"{cache}: {', '.join(n for n in names if n in measured or not measured)}"
+                          for cache, names in race.in_race.items() if names)
         lines.append(f"{'':12s}still in the race: {still}; next round about {_minutes(info.get('next_s'))}, "
                      f"at most {_minutes(info.get('most_s'))} more to --max-runs {race.max_runs}")
     return "\n".join(lines)

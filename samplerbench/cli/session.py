@@ -50,7 +50,14 @@ def resumed_config(args, parser, stored: dict, sweep_id: str) -> SweepConfig:
     """The stored configuration; flags typed on this command line must agree with it."""
     fields = {f for f in SweepConfig.__dataclass_fields__}
     cfg = SweepConfig(**{k: v for k, v in stored.items() if k in fields})
-    typed = {flag: getattr(args, flag) for flag in CONFIG_FLAGS if getattr(args, flag) is not None}
+    if getattr(args, "budget", None) is not None:
+        if not cfg.adaptive:
+            parser.error(f"--resume --budget: sweep {sweep_id} has a fixed number of runs ({cfg.runs}): "
+                         "a budget applies to adaptive runs only")
+        # A budget changes no number's meaning, only how long the race may go on: a race cut by
+        # its budget continues with a new one (--resume --budget MINUTES).
+        cfg.budget_min = args.budget
+    typed = {flag: getattr(args, flag) for flag in CONFIG_FLAGS if getattr(args, flag) is not None and flag != "budget"}
     if typed:
         asked = config_from_args(args, parser)
         clashes = [f"--{flag.replace('_', '-')} {getattr(asked, CONFIG_FLAGS[flag])} "

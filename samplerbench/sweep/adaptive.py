@@ -12,7 +12,7 @@ from pathlib import Path
 
 from samplerbench.analysis.race import MIN_RUNS
 from samplerbench.analysis.race_state import CellRace
-from samplerbench.fields import FLOOR
+from samplerbench.fields import FLOOR, UNMEASURED
 from samplerbench.run_record import record_kind, run_key
 from samplerbench.sweep.config import SweepConfig
 from samplerbench.sweep.orchestrator import PlannedRun, scratch_state
@@ -52,8 +52,9 @@ def round_estimate_s(records: list[dict], model: str, n: int, owed: list[tuple[s
     in this cell so far (None when one has no run yet)."""
     seconds = {}
     for r in records:
-        if (r.get("model"), int(r.get("n", -1))) == (model, n) and record_kind(r) == "run" and r.get("process_s"):
-            seconds.setdefault((r["sampler"], r.get("cache")), []).append(float(r["process_s"]))
+        if (r.get("model"), int(r.get("n", -1))) == (model, n) and record_kind(r) == "run":
+            if r.get("process_s") or r.get("status") in UNMEASURED:  # a skipped run costs nothing
+                seconds.setdefault((r["sampler"], r.get("cache")), []).append(float(r.get("process_s") or 0.0))
     try:
         return sum(statistics.median(seconds[(name, cache)]) for name, cache, _ in owed)
     except KeyError:
@@ -82,14 +83,14 @@ class _Racing:
             estimate = round_estimate_s(self.records, model, n, owed)
             if self._over_budget(round_, estimate):
                 race.over = race.over or (f"--budget {self.cfg.budget_min:g} min: round {round_} would have ended "
-                                          f"after it (estimated {estimate:.0f} s more); --resume continues the race")
+                                          f"after it (estimated {estimate:.0f} s more); --resume --budget MINUTES continues the race")
                 self.on_event("round", {"race": race, "budget": True, "next_s": estimate})
                 return
             for name, cache, run in owed:
                 self._measure(PlannedRun(model, n, name, run, cache=cache))
             race.advance(self.records)
             self.on_event("round", {"race": race, "next_s": self._next_estimate(race, model, n),
-                                    "most_s": self._most_left(race, model, n)})
+                                    "most_s": self._most_left(race, model, n), "records": self.records})
 
     def _over_budget(self, round_: int, estimate: float | None) -> bool:
         if self.cfg.budget_min is None or round_ <= MIN_RUNS:
