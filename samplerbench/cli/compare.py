@@ -66,6 +66,9 @@ def measure_and_report(args, store, cfg, header, stem, done, session) -> int:
     planned = plan(cfg)
     todo = owed_tasks(cfg, stored) if cfg.adaptive else [task for task in planned if task.key not in done]
     print(banner(sweep_id, planned, len(todo), cfg, args.db, bool(args.resume)), flush=True)
+    if cfg.adaptive:  # how long the first rounds should take, from every run in the store (as --dry-run)
+        _dry_run_race(cfg, [r for info in store.sweeps() for r in store.records(info.sweep_id)],
+                      1, {run_key(r) for r in stored if not r.get("priming")})
     started = time.perf_counter()
     stop_cleanly_on_signals()
     interrupted, unfinished, progress = False, {}, Progress(cfg, started)
@@ -193,11 +196,14 @@ def _dry_run_race(cfg, stored: list[dict], workers: int, done: set) -> None:
     from samplerbench.analysis.race import MIN_RUNS
 
     first = [task for task in plan(replace(cfg, runs=MIN_RUNS)) if task.key not in done]
-    _, one_s, many_s, _ = cluster.estimate_plan(first, stored, workers)
-    print(f"adaptive runs: the first {MIN_RUNS} rounds (every backend) about {one_s / 60:.1f} min on 1 machine, "
-          f"{many_s / 60:.1f} min on {workers} worker{'s' if workers != 1 else ''}; then only the backends that can "
+    _, one_s, many_s, unknown = cluster.estimate_plan(first, stored, workers)
+    about = (f"about {one_s / 60:.1f} min on 1 machine, {many_s / 60:.1f} min on {workers} "
+             f"worker{'s' if workers != 1 else ''}" if stored else "no estimate (no stored run to estimate from)")
+    if stored and unknown:
+        about += f" ({len(unknown)} of them without a stored run, not counted)"
+    print(f"adaptive runs: the first {MIN_RUNS} rounds (every backend) {about}; then only the backends that can "
           f"still matter for the verdict run on, to at most --max-runs {cfg.max_runs}"
-          + (f", within --budget {cfg.budget_min:g} min" if cfg.budget_min else ""))
+          + (f", within --budget {cfg.budget_min:g} min" if cfg.budget_min else ""), flush=True)
 
 
 if __name__ == "__main__":
