@@ -1,9 +1,9 @@
 """Adaptive runs (``--runs auto``): after each round of runs, which backends can still matter for
 a sentence of the verdict, and when every sentence is decided.
 
-A *sentence* is one question the verdict answers for a (model, n): the fastest to the headline
-ESS and to other ESS values along the break-even range, cold and warm; the fastest draws (cold
-and warm pooled); the fastest to a low error against the reference, where there is one. Its
+A *sentence* is one question of the verdict for a (model, n) that names a winner: the fastest to
+the headline ESS, cold and warm; the fastest to a low error against the reference, where there
+is one; the fastest draws (cold and warm pooled). Its
 *contenders* are the backends that may win it (the verdict's own eligibility rule) and have not
 left it.
 
@@ -15,16 +15,18 @@ The rule, round by round (round r = every remaining backend's r-th run, cold and
   above ``LEAVE_RATIO``; from then on, the verdict's rule says a real difference.
   A backend that may not win any sentence (it failed, diverged, is approximate, ...) leaves
   after the minimum: it is reported with the runs it has.
-- A sentence is *decided* only at a look (``looks``: round ``FIRST_LOOK`` and ``--max-runs``):
-  when one contender is left, when the leader really differs from every other contender, or
-  when the runs the leader and the runner-up would need exceed ``--max-runs`` (more runs would
-  not decide it). A backend runs on, in the cache modes a sentence reads, while it contends for
-  an undecided sentence; the race ends when every sentence is decided, or at ``--max-runs``.
+- A sentence is *decided* when one contender is left; at a look (``looks``: the first round its
+  contenders have ``FIRST_LOOK`` runs each, and the one they have ``--max-runs``), when the
+  leader really differs from every other contender; from ``FUTILE_FROM`` runs each, when the
+  runs the leader and the runner-up would need exceed ``--max-runs`` (more runs would not decide
+  it). A backend runs on, in the cache modes a sentence reads, while it contends for an
+  undecided sentence; the race ends when every sentence is decided, or at ``--max-runs``.
 
 No false winners from stopping early: a difference is called real at a look only at level
 ALPHA / len(looks) (Bonferroni over the pre-set looks), both in the race and in the verdict of
 an adaptive sweep, so the chance that two backends of one distribution are called different at
-any look stays at most ALPHA. A fixed ``--runs N`` sweep has one look and tests at ALPHA.
+any look stays at most ALPHA. Ending a sentence as undecidable claims no difference and spends
+nothing. A fixed ``--runs N`` sweep has one look and tests at ALPHA.
 """
 
 from __future__ import annotations
@@ -116,7 +118,6 @@ def judge(sentence: Sentence, round_: int, max_runs: int, gone: set[str] = froze
                 times = f"{test.ratio:.2f}× {leader}'s" if sentence.lower_is_better else f"1/{test.ratio:.2f} of {leader}'s"
                 standing.left[name] = f"{times} {sentence.what} ({words}; sentence: {sentence.key})"
         standing.contenders = [name for name in order if name not in standing.left]
-    if round_ >= MIN_RUNS:
         standing.decided = _decision(sentence, standing.contenders, round_, max_runs, alpha)
     return standing
 
