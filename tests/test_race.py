@@ -174,7 +174,7 @@ def test_a_clearly_slow_backend_leaves_the_real_race_and_the_report_says_why(rac
     text = (out / "race.md").read_text()
     assert re.search(r"\| pystan \| cold \| 2 \| left the race after round 2: \d+\.\d\d× (numpyro|blackjax)'s time "
                      r"to 1,000 ESS \(95% bootstrap CI [\d.]+–[\d.]+, wholly above 1.25", text), text
-    assert "adaptive runs (2 to 3 per backend; differences tested at α = 0.05 per look)" in text
+    assert "adaptive runs (2 to 3 per backend within 0.01 min; differences tested at α = 0.05 per look)" in text
     assert "| pystan " in text and "ok (2/2)" in text and "ok (3/3)" in text
     with ResultStore(db, create=False) as store:
         assert store.sweeps()[0].complete
@@ -205,7 +205,8 @@ def test_a_resumed_race_measures_only_what_its_round_still_owes(race_sweep, tmp_
     dry = run([*COMPARE, "--db", str(copy), "--resume", "--dry-run"])
     assert re.search(r"the first 2 rounds \(every backend\) about \d+\.\d min", dry.stdout), dry.stdout
     assert timed_runs(copy) == {"pystan": [1, 2], "numpyro": [1, 2], "blackjax": [1, 2]}  # a dry run measures nothing
-    proc = run([*COMPARE, "--db", str(copy), "--out", str(tmp_path / "out"), "--resume"])
+    # The stored budget (0.01 min) would cut it again: a resume gives the race a new one.
+    proc = run([*COMPARE, "--db", str(copy), "--out", str(tmp_path / "out"), "--resume", "--budget", "60"])
     assert "resuming the race: 2 measurements owed in this round" in proc.stdout, proc.stdout
     assert timed_runs(copy) == {"pystan": [1, 2], "numpyro": [1, 2, 3], "blackjax": [1, 2, 3]}
     with ResultStore(copy, create=False) as store:
