@@ -21,7 +21,7 @@ from samplerbench.fields import KIND_MEANINGS
 from samplerbench.run_record import run_key
 from samplerbench.store.database import ResultStore
 from samplerbench.sweep import cluster
-from samplerbench.sweep.adaptive import owed_tasks
+from samplerbench.sweep.adaptive import owed_tasks, races_of
 from samplerbench.sweep.orchestrator import measure_sweep, plan, RecordSink
 from samplerbench.sweep.spawn import probe_availability
 from samplerbench.time_to_ess import ess_targets_of
@@ -83,7 +83,8 @@ def measure_and_report(args, store, cfg, header, stem, done, session) -> int:
         interrupted = True
     total_s = time.perf_counter() - started
     records = store.records(sweep_id)
-    complete = (not owed_tasks(cfg, records) if cfg.adaptive
+    races = races_of(cfg, records) if cfg.adaptive else None  # replayed once: completeness and the report
+    complete = (not owed_tasks(cfg, records, races) if cfg.adaptive
                 else {task.key for task in planned} <= {run_key(r) for r in records if not r.get("priming")})
     store.finish_session(sweep_id, session, complete=complete, total_s=total_s)
     header = store.header(sweep_id)
@@ -91,7 +92,7 @@ def measure_and_report(args, store, cfg, header, stem, done, session) -> int:
     _say_what_is_left(args, sweep_id, len(sink.records), unfinished, interrupted)
     if interrupted and not records:
         return 130
-    _write_report(records, header, args, stem, total_s)
+    _write_report(records, header, args, stem, total_s, races)
     return 130 if interrupted else 1 if unfinished else 0
 
 
@@ -107,8 +108,10 @@ def _say_what_is_left(args, sweep_id: str, finished: int, unfinished: dict, inte
               f"--resume {sweep_id}", flush=True)
 
 
-def _write_report(records: list[dict], header: dict, args, stem: str, total_s: float) -> None:
+def _write_report(records: list[dict], header: dict, args, stem: str, total_s: float, races: dict | None) -> None:
     summary = summarize(records, samplers.names(), ess_targets_of(header), verdict_alpha(header.get("config")))
+    if races is not None:
+        summary.verdicts["races"] = races  # the race this sweep just replayed (views.race_report.races_for)
     paths = report.write_report(summary, header, args.out, stem)
     print()
     print(markdown.terminal_table(summary))

@@ -89,8 +89,9 @@ class _Racing:
             for name, cache, run in owed:
                 self._measure(PlannedRun(model, n, name, run, cache=cache))
             race.advance(self.records)
-            self.on_event("round", {"race": race, "next_s": self._next_estimate(race, model, n),
-                                    "most_s": self._most_left(race, model, n), "records": self.records})
+            next_s = self._next_estimate(race, model, n)
+            most_s = None if next_s is None else next_s * (self.cfg.max_runs - race.round)  # all to --max-runs
+            self.on_event("round", {"race": race, "next_s": next_s, "most_s": most_s, "records": self.records})
 
     def _over_budget(self, round_: int, estimate: float | None) -> bool:
         if self.cfg.budget_min is None or round_ <= MIN_RUNS:
@@ -100,13 +101,6 @@ class _Racing:
 
     def _next_estimate(self, race: CellRace, model: str, n: int) -> float | None:
         return round_estimate_s(self.records, model, n, race.owed(self.records)) if not race.over else 0.0
-
-    def _most_left(self, race: CellRace, model: str, n: int) -> float | None:
-        """Seconds left if every backend still in the race ran to --max-runs."""
-        if race.over:
-            return 0.0
-        one = self._next_estimate(race, model, n)
-        return None if one is None else one * (self.cfg.max_runs - race.round)
 
 
 def measure_races(cfg: SweepConfig, sink, availability: dict, log_dir: Path | None, on_event,

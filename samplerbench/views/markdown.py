@@ -208,7 +208,7 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
     lines += _sweep_status_lines(header, records)
     lines.append("")
     lines += where_cells_ran(records)
-    machines, races = machines_per_model(records), races_for(header, records)
+    machines, races = machines_per_model(records), races_for(summary, header)
     if table.empty:
         lines += ["No run has been recorded for this sweep yet.", ""]
     overviews = {(model, cache): _overview_block(model, cache, part, machines, plots.get((model, cache), {}))

@@ -7,16 +7,19 @@ from samplerbench.analysis.race import AUTO, FIRST_LOOK, LEAVE_RATIO, MIN_RUNS, 
 from samplerbench.analysis.uncertainty import ALPHA
 
 
-def races_for(header: dict, records: list[dict]) -> dict | None:
-    """(model, n) -> its CellRace for an adaptive sweep's records; None for a fixed sweep."""
+def races_for(summary, header: dict) -> dict | None:
+    """(model, n) -> its CellRace for an adaptive sweep's records; None for a fixed sweep. Replayed
+    once per Summary (kept with its verdicts; the sweep that just ran hands over its own)."""
     stored = (header or {}).get("config") or {}
     if stored.get("runs") != AUTO:
         return None
-    from samplerbench.sweep.adaptive import races_of
-    from samplerbench.sweep.config import SweepConfig
+    if "races" not in summary.verdicts:
+        from samplerbench.sweep.adaptive import races_of
+        from samplerbench.sweep.config import SweepConfig
 
-    cfg = SweepConfig(**{k: v for k, v in stored.items() if k in SweepConfig.__dataclass_fields__})
-    return races_of(cfg, records)
+        cfg = SweepConfig(**{k: v for k, v in stored.items() if k in SweepConfig.__dataclass_fields__})
+        summary.verdicts["races"] = races_of(cfg, summary.records)
+    return summary.verdicts["races"]
 
 
 def runs_text(config: dict) -> str:
