@@ -369,8 +369,8 @@ TRACED_ROWS = [name for name in samplers.names() if samplers.get(name).kind == "
 def test_the_error_falls_along_the_trace_of_every_mcmc_backend(sampler, availability, tiny_record):
     """b²_max (over the elements of x and x²) of each backend's shared tiny run on the linear
     regression (n = 60: a nearly Gaussian posterior whose reference is committed) falls along
-    the trace: its log-log slope against the draws is negative (1/ESS falls as 1/draws: slope
-    −1), and its end is below half the highest of its first quarter. Flat or rising means the grid, the pooling
+    the trace: the geometric mean of its second half is below that of its first quarter, and its
+    end is below half the highest of its first quarter. Flat or rising means the grid, the pooling
     over chains or a backend's order of draws is wrong (ChEES's scan hands draws first)."""
     if availability[sampler]:
         pytest.skip(availability[sampler])
@@ -378,13 +378,16 @@ def test_the_error_falls_along_the_trace_of_every_mcmc_backend(sampler, availabi
     assert record["status"] == "ok", record.get("reason")
     points = record["error_trace"]
     assert points, "no error trace: the linear regression's reference at n = 60 was not found"
-    draws = np.array([p["draws"] for p in points], dtype=float)
     b2 = np.array([p["b2_max"] for p in points])
-    slope = np.polyfit(np.log(draws), np.log(b2), 1)[0]
-    # Two chains of 150 draws are noisy: the worst of six b² at the end is about 0.02, and a lucky
-    # first draw can start low (BlackJAX's once began at 0.04 and ended at 0.02, slope −0.05);
-    # a flat or rising trace still fails both checks.
-    assert slope < 0 and b2[-1] < b2[: len(b2) // 4].max() / 2, (slope, b2.round(4).tolist())
+    first, second_half = b2[: len(b2) // 4], b2[len(b2) // 2:]
+    # Two chains of 150 draws are noisy: the worst of six b² at the end is about 0.01-0.02, and
+    # NUTS on a Gaussian can reach that floor within ten draws, after which the trace is flat
+    # noise (PyStan once fell 0.62 → 0.008 in four points and ended at 0.013: a log-log slope
+    # over all points was +0.01, so a slope check failed a healthy trace). A lucky first draw
+    # can start low (BlackJAX's once began at 0.04 and ended at 0.02). A flat or rising trace
+    # still fails both checks.
+    falls = np.log(second_half).mean() < np.log(first).mean()
+    assert falls and b2[-1] < first.max() / 2, b2.round(4).tolist()
 
 
 def test_an_approximation_that_differs_does_not_make_the_languages_disagree():
