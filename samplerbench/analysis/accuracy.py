@@ -20,7 +20,13 @@ def reference_files(spec) -> list[Path]:
 
 
 def find(spec, data_sha256: str) -> tuple[Path, dict] | None:
-    """The reference of this model computed on exactly this data, or None."""
+    """The reference of this model computed on exactly this data, or None. A model of a
+    posteriordb posterior (info.json's "posteriordb") has posteriordb's gold draws as its
+    reference (samplerbench.analysis.gold), never one of ours."""
+    if getattr(spec, "posteriordb", None):
+        from samplerbench.analysis import gold
+
+        return gold.reference(spec, data_sha256)
     for path in reference_files(spec):
         reference = json.loads(path.read_text())
         if reference.get("data_sha256") == data_sha256:
@@ -108,4 +114,6 @@ def score_run(spec, data: dict, posterior: dict[str, dict]) -> dict:
     if found is None:
         return {"accuracy": None, "accuracy_reference": None}
     path, reference = found
-    return {**score(posterior, reference), "accuracy_reference": f"{spec.name}/{FOLDER}/{path.name}"}
+    where = (f"posteriordb {reference['posteriordb']}" if reference.get("backend") == "posteriordb"
+             else f"{spec.name}/{FOLDER}/{path.name}")
+    return {**score(posterior, reference), "accuracy_reference": where}

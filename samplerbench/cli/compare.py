@@ -3,8 +3,10 @@ sweep's session ``cli.session``, the lines printed while it runs ``cli.progress`
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from pathlib import Path
 
 import models
 import samplers
@@ -31,6 +33,8 @@ from samplerbench.views import markdown, report
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.posteriordb is not None:
+        use_posteriordb(args.posteriordb, parser)
     if args.list:
         return print_list(worker_interpreter(args.python, parser) if args.python else None)
     if args.cluster:
@@ -119,12 +123,24 @@ def _write_report(records: list[dict], header: dict, args, stem: str, total_s: f
     print(f"report: {paths['markdown']}  table: {paths['csv']}  records: {paths['records']}  store: {args.db}")
 
 
+def use_posteriordb(path: Path, parser) -> None:
+    """--posteriordb PATH: checked, then set for this process and the workers it starts (they
+    read a posterior's data and draws from it through the environment variable)."""
+    from models import posteriordb
+
+    try:
+        os.environ[posteriordb.ENV] = str(posteriordb.root(path))
+    except posteriordb.PosteriordbMissing as err:
+        parser.error(f"--posteriordb {path}: {err}")
+
+
 def print_list(python: str | None = None) -> int:
     availability = probe_availability(samplers.names(), python=python)
     print("models:")
     for name, spec in models.discover().items():
         print(f"  {name:20s} languages: {', '.join(spec.languages)}; parameters: {', '.join(spec.parameters)}; "
               f"--n: {spec.n_meaning}")
+    print_posteriordb()
     print(f"kinds of method: {KIND_MEANINGS}")
     print(f"samplers (in the environment of {python}: install there with {python} -m pip install ...):"
           if python else "samplers:")
@@ -136,6 +152,28 @@ def print_list(python: str | None = None) -> int:
         print(f"  {name:15s} {language:13s} {backend.kind:12s} "
               f"{'available' if not reason else 'NOT available: ' + reason}{sweep}")
     return 0
+
+
+def print_posteriordb() -> None:
+    """With a posteriordb folder set: its posteriors with gold draws, and what can run each."""
+    from models import posteriordb
+
+    if not os.environ.get(posteriordb.ENV):
+        print(f"posteriordb: not set (--posteriordb PATH or ${posteriordb.ENV}: a clone of "
+              "https://github.com/stan-dev/posteriordb); then --models pdb or pdb:<posterior>")
+        return
+    base, own = posteriordb.root(), posteriordb.own_versions()
+    with_draws = posteriordb.with_reference(base)
+    print(f"posteriordb at {base}: {len(with_draws)} of {len(posteriordb.names(base))} posteriors have gold "
+          f"draws; {len(own)} have a version here (--models pdb)")
+    for name in with_draws:
+        if name in own:
+            where = f"ours ({models.shown_path(own[name])}): {', '.join(models.load_folder(own[name]).languages)}"
+        elif posteriordb.Posterior(name, base).stan_file is not None:
+            where = "posteriordb's Stan program: stan"
+        else:
+            where = "none here (no version of ours; this posteriordb folder has no Stan program for it)"
+        print(f"  pdb:{name:50s} {where}")
 
 
 def _measure_on_cluster(args, cfg, sweep_id, todo, sink, on_event, stored) -> dict[str, str]:

@@ -137,8 +137,15 @@ def _what_to_run(p: argparse.ArgumentParser) -> None:
                    + "), paths of model folders (anywhere; one or more of model.stan, pymc_model.py, "
                    "numpyro_model.py, with data.json, a CSV named in info.json, or data.py), or one model "
                    "file (a .stan file, or a .py file with a PyMC build(data) or a NumPyro model(data)) with "
-                   "--data. Each backend runs the models written in its language; for the others its row "
+                   "--data; or 'pdb' / 'pdb:<posterior>' with --posteriordb. Each backend runs the models written in its language; for the others its row "
                    f"says 'not applicable' (default {default_text('models')})")
+    p.add_argument("--posteriordb", type=Path, default=None, metavar="PATH",
+                   help="a posteriordb folder (a clone of https://github.com/stan-dev/posteriordb, BSD): "
+                   "then --models pdb runs every posterior with a version in models/posteriordb/, and "
+                   "--models pdb:<posterior> one posterior (ours where we have it, else posteriordb's Stan "
+                   "program, Stan backends only), each with posteriordb's data and scored against its "
+                   "gold-standard draws; with --list, lists its posteriors (default: the environment "
+                   "variable SAMPLERBENCH_POSTERIORDB)")
     p.add_argument("--data", type=Path, default=None, metavar="JSON",
                    help="the data of a model given as one file (--models path/to/model.stan --data "
                    "path/to/data.json), in Stan's JSON data format (what cmdstanpy writes); the model file "

@@ -41,6 +41,7 @@ def resolve_models(requested: list[str], data: Path | None, staging: Path, parse
     items = [name.strip() for item in requested for name in item.split(",") if name.strip()]
     if not items:
         parser.error(f"no model given; valid models: {', '.join(valid)} (or 'all', or a path)")
+    items = _posteriordb_folders(items, staging, parser)
     files = [name for name in items if name not in valid and Path(name).is_file()]
     if data and len(files) != 1:
         parser.error(f"--data {data}: give exactly one model file with it (--models path/to/model.stan --data "
@@ -75,3 +76,20 @@ def resolve_models(requested: list[str], data: Path | None, staging: Path, parse
         if folder not in chosen:
             chosen.append(folder)
     return chosen
+
+
+def _posteriordb_folders(items: list[str], staging: Path, parser) -> list[str]:
+    """``pdb`` and ``pdb:<posterior>`` as the folders that run them (models.posteriordb.resolve);
+    without a posteriordb folder, exit 2 saying how to get one."""
+    from models import posteriordb
+
+    out = []
+    for item in items:
+        if item != posteriordb.GROUP and not item.startswith(posteriordb.PREFIX):
+            out.append(item)
+            continue
+        try:
+            out += [str(folder) for folder in posteriordb.resolve(item, staging / "posteriordb")]
+        except models.ModelFileError as err:
+            parser.error(f"--models {item}: {err}")
+    return out

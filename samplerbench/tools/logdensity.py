@@ -59,13 +59,21 @@ def numpyro_logp(spec, data, points, jacobian: bool) -> np.ndarray:
 
 
 def pymc_values(pm_model, point: dict) -> dict[str, np.ndarray]:
-    """A constrained point as PyMC's value variables (each through its transform), by value-variable name."""
+    """A constrained point as PyMC's value variables (each through its transform), by value-variable name.
+    A bound that depends on another parameter (garch's beta1 < 1 - alpha1) is evaluated at that
+    parameter's value in the point: the transform's inputs have every random variable replaced by
+    its point value (evaluated as they stood, they drew a random alpha1, and the point was wrong)."""
+    import pytensor.tensor as pt
+    from pytensor.graph.replace import graph_replace
+
+    at_point = {rv: pt.as_tensor(np.asarray(point[rv.name], dtype=rv.dtype)) for rv in pm_model.free_RVs}
     values = {}
     for rv in pm_model.free_RVs:
         value = np.asarray(point[rv.name], dtype=float)
         transform = pm_model.rvs_to_transforms.get(rv)
         if transform is not None:
-            value = np.asarray(transform.forward(value, *rv.owner.inputs).eval())
+            forward = transform.forward(value, *rv.owner.inputs)
+            value = np.asarray(graph_replace(forward, at_point, strict=False).eval())
         values[pm_model.rvs_to_values[rv].name] = value
     return values
 

@@ -1,0 +1,163 @@
+"""posteriordb's posteriors as models and its gold-standard draws as the truth (issue 28).
+
+The posteriordb folder is found through one setting: ``SAMPLERBENCH_POSTERIORDB``, defaulting
+to ``../shared/posteriordb`` beside the checkout; where it is absent these tests skip and say so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import models
+from models import posteriordb
+from tests.conftest import tiny_run
+
+REPO = Path(__file__).resolve().parent.parent
+PDB = Path(os.environ.get(posteriordb.ENV, REPO.parent / "shared" / "posteriordb"))
+needs_pdb = pytest.mark.skipif(not (PDB / "posterior_database" / "posteriors").is_dir()
+                               and not (PDB / "posteriors").is_dir(),
+                               reason=f"no posteriordb folder at {PDB}: clone https://github.com/stan-dev/posteriordb "
+                                      f"and set {posteriordb.ENV} to its path")
+OURS = sorted(posteriordb.own_versions())
+
+
+@pytest.fixture
+def pdb_env(monkeypatch):
+    monkeypatch.setenv(posteriordb.ENV, str(PDB))
+    return posteriordb.root()
+
+
+def _zipped(path: Path):
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read(archive.namelist()[0]))
+
+
+@needs_pdb
+def test_a_reference_from_the_draws_equals_numpy_on_the_zipped_draws(pdb_env):
+    """gp_pois_regr: a vector (f), constrained parameters (rho, alpha > 0) and integer data (k).
+    Every mean and sd equals numpy's over posteriordb's zipped draws, element by element, under
+    the mapped name (f[1] -> f[0]); the data keep their integers."""
+    from samplerbench.analysis import accuracy
+
+    name = "gp_pois_regr-gp_pois_regr"
+    spec = models.load_folder(posteriordb.own_versions()[name])
+    data = spec.generate_data(0)
+    assert data["k"].dtype == np.int64 and data["x"].dtype.kind in "if"
+    path, reference = accuracy.find(spec, models.data_sha256(data))
+    chains = _zipped(pdb_env / "reference_posteriors" / "draws" / "draws" / f"{name}.json.zip")
+    assert reference["computed_from"]["note"].startswith(f"posteriordb {name} ")
+    checked = 0
+    for pdb_name in chains[0]:
+        base = pdb_name.split("[")[0]
+        if base not in spec.parameters:
+            continue
+        draws = np.concatenate([chain[pdb_name] for chain in chains])
+        label = reference["label_map"][pdb_name]
+        assert label == (pdb_name if "[" not in pdb_name else f"{base}[{int(pdb_name[len(base) + 1:-1]) - 1}]")
+        entry = reference["parameters"][label]
+        assert entry["mean"] == pytest.approx(draws.mean(), rel=1e-10)
+        assert entry["sd"] == pytest.approx(draws.std(ddof=1), rel=1e-6)
+        assert entry["mean_x2"] == pytest.approx((draws**2).mean(), rel=1e-10)
+        checked += 1
+    assert checked == 13  # rho, alpha and f[1..11]
+    assert set(reference["parameters"]) == {"rho", "alpha", *(f"f[{i}]" for i in range(11))}
+
+
+@needs_pdb
+def test_our_eight_schools_reference_agrees_with_posteriordb_within_their_mcse(pdb_env):
+    """The committed reference of our eight schools (a long PyStan run of ours) and posteriordb's
+    gold draws of the same posterior agree within 4 combined MCSE on every mean and sd: a
+    mistake in reference.py (its estimators, its element order) would show here."""
+    from samplerbench.analysis import gold
+
+    ours = json.loads((models.get("eight_schools").folder / "references" / "n2000.json").read_text())["parameters"]
+    spec = models.load_folder(posteriordb.own_versions()["eight_schools-eight_schools_noncentered"])
+    _, theirs = gold.reference(spec, "")
+    assert set(theirs["parameters"]) == {"mu", "tau", *(f"theta[{i}]" for i in range(8))}
+    for label, gold_entry in theirs["parameters"].items():
+        mine = ours[label]
+        for moment in ("mean", "sd"):
+            combined = np.hypot(mine[f"mcse_{moment}"], gold_entry[f"mcse_{moment}"])
+            assert abs(mine[moment] - gold_entry[moment]) < 4 * combined, (label, moment, mine[moment], gold_entry[moment])
+
+
+def test_without_a_posteriordb_folder_a_pdb_model_exits_2_saying_how_to_get_one(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != posteriordb.ENV}
+    run = subprocess.run([sys.executable, "scripts/compare.py", "--models", "pdb:eight_schools-eight_schools_noncentered",
+                          "--db", str(tmp_path / "r.sqlite"), "--dry-run"],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "git clone https://github.com/stan-dev/posteriordb" in run.stderr
+    assert "--posteriordb PATH" in run.stderr and posteriordb.ENV in run.stderr
+    bad = subprocess.run([sys.executable, "scripts/compare.py", "--posteriordb", str(tmp_path), "--list"],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "not a posteriordb folder" in bad.stderr, bad.stderr
+
+
+@needs_pdb
+def test_a_parameter_posteriordb_has_no_draws_of_is_an_error_naming_the_ones_it_has(pdb_env, tmp_path):
+    from samplerbench.analysis import gold
+
+    folder = tmp_path / "eight_schools-eight_schools_noncentered"
+    shutil.copytree(posteriordb.own_versions()[folder.name], folder)
+    info = json.loads((folder / "info.json").read_text())
+    (folder / "info.json").write_text(json.dumps({**info, "parameters": ["mu", "theta_trans"]}))
+    with pytest.raises(models.ModelFileError, match=r"'theta_trans' is not in posteriordb's reference draws "
+                                                    r"\(they have: theta, mu, tau\)"):
+        gold.reference(models.load_folder(folder), "")
+
+
+@needs_pdb
+@pytest.mark.slow
+def test_a_changed_prior_is_biased_against_the_gold_draws_and_the_healthy_model_is_accurate(pdb_env, tmp_path):
+    """kidscore_momiq on NumPyro (4 chains × 1 000 draws): as written, accurate against
+    posteriordb's draws; with sigma's half-Cauchy(2.5) prior made a half-normal(5), which pulls
+    sigma (about 18) down, the run is biased and sigma is a biased element."""
+    name = "kidiq-kidscore_momiq"
+    healthy = tiny_run("numpyro", model=str(posteriordb.own_versions()[name]), chains=4, tune=500, draws=1000)
+    assert healthy["status"] == "ok", healthy.get("reason")
+    assert healthy["accuracy_reference"] == f"posteriordb {name}"
+    assert healthy["accuracy"] == "accurate", healthy["accuracy_worst"]
+    folder = tmp_path / name
+    shutil.copytree(posteriordb.own_versions()[name], folder)
+    source = (folder / "numpyro_model.py").read_text()
+    assert "dist.HalfCauchy(2.5)" in source
+    (folder / "numpyro_model.py").write_text(source.replace("dist.HalfCauchy(2.5)", "dist.HalfNormal(5.0)"))
+    changed = tiny_run("numpyro", model=str(folder), chains=4, tune=500, draws=1000)
+    assert changed["status"] == "ok", changed.get("reason")
+    assert changed["accuracy"] == "biased"
+    assert changed["accuracy_parameters"]["sigma"]["outcome"] == "biased", changed["accuracy_parameters"]["sigma"]
+    assert changed["accuracy_worst_parameter"] in changed["accuracy_parameters"]
+
+
+@needs_pdb
+@pytest.mark.slow
+@pytest.mark.parametrize("name", OURS)
+def test_our_version_of_each_posterior_is_the_same_in_stan_pymc_and_numpyro(name, pdb_env):
+    """The cross-language checks of every model (log densities with and without the Jacobian,
+    gradients) on our versions of posteriordb's posteriors, with posteriordb's data."""
+    from samplerbench.tools import gradients as gradient_check, logdensity
+
+    spec = models.load_folder(posteriordb.own_versions()[name])
+    assert spec.languages == ("stan", "pymc", "numpyro")
+    for jacobian in (True, False):
+        comparison = logdensity.compare(spec, jacobian=jacobian)
+        assert comparison.agree, comparison.explain()
+    gradients = gradient_check.compare_gradients(spec)
+    assert gradients.agree, gradients.explain()
+
+
+def test_at_least_twelve_posteriors_have_a_version_here_in_three_languages():
+    assert len(OURS) >= 12, OURS
+    for name, folder in posteriordb.own_versions().items():
+        assert folder.name == name
+        assert models.load_folder(folder).languages == ("stan", "pymc", "numpyro"), name
