@@ -67,7 +67,16 @@ def names() -> list[str]:
 
 
 def get(name: str) -> ModelSpec:
-    """A model by name (a folder of ``models/``) or by the path of a model folder."""
+    """A model by name (a folder of ``models/``), by ``pdb:<posterior>`` (our version of a
+    posteriordb posterior, ``models/posteriordb/``) or by the path of a model folder."""
+    if name.startswith("pdb:"):
+        from models.posteriordb import own_versions
+
+        own = own_versions()
+        if name[4:] not in own:
+            raise UnknownModelError(f"no version of posteriordb's {name[4:]} in models/posteriordb/; ours: "
+                                    f"{', '.join('pdb:' + n for n in own)}")
+        return load_folder(own[name[4:]])
     if ("/" in name or name.startswith(".")) and is_model_folder(Path(name)):
         return load_folder(Path(name))
     specs = discover()

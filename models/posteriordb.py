@@ -159,16 +159,18 @@ def stage(posterior: Posterior, staging: Path) -> Path:
     return folder
 
 
-def resolve(item: str, staging: Path) -> list[Path]:
-    """``pdb`` (every posterior with a version of ours) or ``pdb:<posterior>`` as model folders.
-    Raises PosteriordbMissing (with how to get posteriordb) where no folder is set."""
+def resolve(item: str, staging: Path) -> list[str]:
+    """``pdb`` (every posterior with a version of ours) or ``pdb:<posterior>`` as the models the
+    workers load: ``pdb:<posterior>`` for a version of ours (models.get reads it), else the path of
+    the folder posteriordb's Stan program is staged into. Raises PosteriordbMissing (with how to
+    get posteriordb) where no folder is set."""
     base = root()
     own = own_versions()
     if item == GROUP:
-        return [own[name] for name in sorted(own)]
+        return [PREFIX + name for name in sorted(own)]
     name = item.removeprefix(PREFIX)
     posterior = Posterior(name, base)
     posterior.definition  # an unknown name fails here, with the similar ones
     if name in own:
-        return [own[name]]
-    return [stage(posterior, staging)]
+        return [PREFIX + name]
+    return [str(stage(posterior, staging))]

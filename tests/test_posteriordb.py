@@ -119,11 +119,11 @@ def test_a_parameter_posteriordb_has_no_draws_of_is_an_error_naming_the_ones_it_
 @needs_pdb
 @pytest.mark.slow
 def test_a_changed_prior_is_biased_against_the_gold_draws_and_the_healthy_model_is_accurate(pdb_env, tmp_path):
-    """kidscore_momiq on NumPyro (4 chains × 1 000 draws): as written, accurate against
+    """kidscore_momiq on NumPyro (4 chains × 3 000 draws): as written, accurate against
     posteriordb's draws; with sigma's half-Cauchy(2.5) prior made a half-normal(5), which pulls
     sigma (about 18) down, the run is biased and sigma is a biased element."""
     name = "kidiq-kidscore_momiq"
-    healthy = tiny_run("numpyro", model=str(posteriordb.own_versions()[name]), chains=4, tune=500, draws=1000)
+    healthy = tiny_run("numpyro", model=str(posteriordb.own_versions()[name]), chains=4, tune=500, draws=3000)
     assert healthy["status"] == "ok", healthy.get("reason")
     assert healthy["accuracy_reference"] == f"posteriordb {name}"
     assert healthy["accuracy"] == "accurate", healthy["accuracy_worst"]
@@ -132,7 +132,7 @@ def test_a_changed_prior_is_biased_against_the_gold_draws_and_the_healthy_model_
     source = (folder / "numpyro_model.py").read_text()
     assert "dist.HalfCauchy(2.5)" in source
     (folder / "numpyro_model.py").write_text(source.replace("dist.HalfCauchy(2.5)", "dist.HalfNormal(5.0)"))
-    changed = tiny_run("numpyro", model=str(folder), chains=4, tune=500, draws=1000)
+    changed = tiny_run("numpyro", model=str(folder), chains=4, tune=500, draws=3000)
     assert changed["status"] == "ok", changed.get("reason")
     assert changed["accuracy"] == "biased"
     assert changed["accuracy_parameters"]["sigma"]["outcome"] == "biased", changed["accuracy_parameters"]["sigma"]
@@ -161,3 +161,57 @@ def test_at_least_twelve_posteriors_have_a_version_here_in_three_languages():
     for name, folder in posteriordb.own_versions().items():
         assert folder.name == name
         assert models.load_folder(folder).languages == ("stan", "pymc", "numpyro"), name
+
+
+def _posteriordb_shaped_folder(root: Path) -> Path:
+    """A posteriordb-shaped folder built here from the project's own files: a Stan program, its
+    data and draws made from the exact posterior (y ~ normal(mu, 1), mu ~ normal(0, 10), and two
+    free z ~ normal(0, 1)), in posteriordb's layout and formats (zipped JSON, 1-based names)."""
+    rng = np.random.default_rng(7)
+    y = rng.normal(1.5, 1.0, size=20)
+    precision = 1 / 100 + len(y)
+    base = root / "posterior_database"
+    for sub in ("posteriors", "models/stan", "models/info", "data/data", "reference_posteriors/draws/draws"):
+        (base / sub).mkdir(parents=True)
+    (base / "posteriors" / "toy-normal_mean.json").write_text(json.dumps(
+        {"name": "toy-normal_mean", "model_name": "normal_mean", "data_name": "toy",
+         "reference_posterior_name": "toy-normal_mean"}))
+    (base / "models" / "stan" / "normal_mean.stan").write_text(
+        "data { int<lower=0> N; vector[N] y; }\nparameters { real mu; vector[2] z; }\n"
+        "model { mu ~ normal(0, 10); z ~ std_normal(); y ~ normal(mu, 1); }\n")
+
+    def zipped(path: Path, value) -> None:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr(path.name.removesuffix(".zip"), json.dumps(value))
+
+    zipped(base / "data" / "data" / "toy.json.zip", {"N": len(y), "y": y.tolist()})
+    chains = [{"mu": rng.normal(y.sum() / precision, precision ** -0.5, 1000).tolist(),
+               "z[1]": rng.normal(0, 1, 1000).tolist(), "z[2]": rng.normal(0, 1, 1000).tolist()} for _ in range(10)]
+    zipped(base / "reference_posteriors" / "draws" / "draws" / "toy-normal_mean.json.zip", chains)
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("stan_builds")
+def test_a_posterior_whose_stan_program_is_in_the_folder_runs_on_the_stan_backends(tmp_path):
+    """A full clone has posteriordb's Stan programs: pdb:<posterior> without a version of ours
+    runs that program on the Stan backends (PyStan here), scored against the folder's draws;
+    NumPyro says not applicable; --list names the posterior and its language."""
+    folder = _posteriordb_shaped_folder(tmp_path / "pdb")
+    records = tmp_path / "records.jsonl"
+    run = subprocess.run([sys.executable, "scripts/compare.py", "--posteriordb", str(folder), "--models",
+                          "pdb:toy-normal_mean", "--samplers", "pystan", "numpyro", "--runs", "1", "--cache", "cold",
+                          "--chains", "4", "--tune", "500", "--draws", "1000", "--no-gradient-floor",
+                          "--db", str(tmp_path / "r.sqlite"), "--out", str(tmp_path / "out"), "--json", str(records)],
+                         cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    by_backend = {r["sampler"]: r for r in map(json.loads, records.read_text().splitlines()) if r.get("kind", "run") == "run"}
+    pystan = by_backend["pystan"]
+    assert pystan["status"] == "ok", pystan.get("reason")
+    assert pystan["accuracy_reference"] == "posteriordb toy-normal_mean"
+    assert set(pystan["accuracy_parameters"]) == {"mu", "z[0]", "z[1]"}
+    assert pystan["accuracy"] == "accurate", pystan["accuracy_worst"]
+    assert by_backend["numpyro"]["status"] == "not applicable"
+    listed = subprocess.run([sys.executable, "scripts/compare.py", "--posteriordb", str(folder), "--list"],
+                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert "pdb:toy-normal_mean" in listed.stdout and "posteriordb's Stan program: stan" in listed.stdout, listed.stdout

@@ -48,7 +48,7 @@ def resolve_models(requested: list[str], data: Path | None, staging: Path, parse
                      f"{data}); a model folder keeps its data in it (data.json, a CSV or data.py)")
     chosen = []
     for name in items:
-        if name in valid:
+        if name in valid or name.startswith("pdb:"):
             if name not in chosen:
                 chosen.append(name)
             continue
@@ -89,7 +89,7 @@ def _posteriordb_folders(items: list[str], staging: Path, parser) -> list[str]:
             out.append(item)
             continue
         try:
-            out += [str(folder) for folder in posteriordb.resolve(item, staging / "posteriordb")]
+            out += posteriordb.resolve(item, staging / "posteriordb")
         except models.ModelFileError as err:
             parser.error(f"--models {item}: {err}")
     return out
