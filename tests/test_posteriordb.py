@@ -215,3 +215,19 @@ def test_a_posterior_whose_stan_program_is_in_the_folder_runs_on_the_stan_backen
     listed = subprocess.run([sys.executable, "scripts/compare.py", "--posteriordb", str(folder), "--list"],
                             cwd=REPO, capture_output=True, text=True, timeout=300)
     assert "pdb:toy-normal_mean" in listed.stdout and "posteriordb's Stan program: stan" in listed.stdout, listed.stdout
+
+
+def test_a_sweep_of_many_models_reads_as_one_table_of_accuracy_and_time():
+    """The committed nine-model accuracy sample (real runs) as the model × backend table: the
+    centred eight schools is biased on PyMC, a skipped backend is a sentence, not a column."""
+    from samplerbench.analysis.statistics import summarize
+    from samplerbench.store.records import load_records
+    from samplerbench.views.model_grid import grid, grid_block
+
+    summary = summarize(load_records(REPO / "reports" / "sample-all-models-n2000-accuracy.runs.jsonl"))
+    frame, skipped = grid(summary)
+    assert frame.shape == (9, 7) and "cmdstan" in skipped and "cmdstan" not in frame.columns
+    assert frame.loc["eight_schools_centered", "pymc"].startswith("biased · ")
+    assert frame.loc["logistic_regression", "numpyro"].startswith("accurate · ")
+    assert "⚠ divergent" in frame.loc["eight_schools_centered", "numpyro"]
+    assert "## Every model at a glance (cold runs)" in grid_block(summary)

@@ -8,6 +8,7 @@ from samplerbench.environment import differences, record_machine
 from samplerbench.fields import NOT_APPLICABLE
 from samplerbench.store.records import GradientFloor
 from samplerbench.analysis.accuracy import ERROR_LIMIT, Z_LIMIT
+from samplerbench.views.model_grid import grid_block
 from samplerbench.views.race_report import race_block, races_for, rule_text, runs_text
 from samplerbench.analysis.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
 from samplerbench.views.tables import (
@@ -207,7 +208,7 @@ def render_markdown(summary: Summary, header: dict, plots: dict[tuple, dict[str,
     lines += _environment_lines(header)
     lines += _sweep_status_lines(header, records)
     lines.append("")
-    lines += where_cells_ran(records)
+    lines += where_cells_ran(records) + grid_block(summary)
     machines, races = machines_per_model(records), races_for(summary, header)
     if table.empty:
         lines += ["No run has been recorded for this sweep yet.", ""]
