@@ -231,3 +231,12 @@ def test_a_sweep_of_many_models_reads_as_one_table_of_accuracy_and_time():
     assert frame.loc["logistic_regression", "numpyro"].startswith("accurate · ")
     assert "⚠ divergent" in frame.loc["eight_schools_centered", "numpyro"]
     assert "## Every model at a glance (cold runs)" in grid_block(summary)
+
+
+def test_the_centred_eight_schools_is_the_same_model_in_both_folders():
+    """models/posteriordb/eight_schools-eight_schools_centered holds copies of
+    models/eight_schools_centered's files (one reads our data, the other posteriordb's and its
+    draws): they must not drift apart."""
+    ours, pdb = REPO / "models" / "eight_schools_centered", posteriordb.GROUP_DIR / "eight_schools-eight_schools_centered"
+    for filename in models.LANGUAGE_FILES.values():
+        assert (pdb / filename).read_text() == (ours / filename).read_text(), filename
