@@ -240,3 +240,13 @@ def test_the_centred_eight_schools_is_the_same_model_in_both_folders():
     ours, pdb = REPO / "models" / "eight_schools_centered", posteriordb.GROUP_DIR / "eight_schools-eight_schools_centered"
     for filename in models.LANGUAGE_FILES.values():
         assert (pdb / filename).read_text() == (ours / filename).read_text(), filename
+
+
+def test_a_parameter_with_other_elements_than_the_reference_is_not_scored():
+    from samplerbench.analysis.accuracy import element_mismatch
+
+    reference = {"parameters": {"mu": {}, **{f"theta[{i}]": {} for i in range(8)}}}
+    run = {"mu": {}, **{f"theta[{i}]": {} for i in range(7)}}
+    assert element_mismatch(run, reference) == ("not scored: theta has 7 elements in the run and 8 in the reference "
+                                                 "(the model's parameter is not the reference posterior's)")
+    assert element_mismatch({**run, "theta[7]": {}}, reference) == ""

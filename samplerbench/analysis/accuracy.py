@@ -116,4 +116,20 @@ def score_run(spec, data: dict, posterior: dict[str, dict]) -> dict:
     path, reference = found
     where = (f"posteriordb {reference['posteriordb']}" if reference.get("backend") == "posteriordb"
              else f"{spec.name}/{FOLDER}/{path.name}")
+    mismatch = element_mismatch(posterior, reference)
+    if mismatch:
+        return {"accuracy": None, "accuracy_reference": where, "accuracy_worst": mismatch}
     return {**score(posterior, reference), "accuracy_reference": where}
+
+
+def element_mismatch(posterior: dict[str, dict], reference: dict) -> str:
+    """Where the run's elements of a parameter differ from the reference's (another shape: the
+    model is not the reference's posterior), in words; "" where they are the same."""
+    problems = []
+    for name in sorted({label.split("[")[0] for label in reference["parameters"]}):
+        theirs = {label for label in reference["parameters"] if label.split("[")[0] == name}
+        mine = {label for label in posterior if label.split("[")[0] == name}
+        if mine and mine != theirs:
+            problems.append(f"{name} has {len(mine)} elements in the run and {len(theirs)} in the reference")
+    return ("not scored: " + "; ".join(problems) + " (the model's parameter is not the reference posterior's)"
+            if problems else "")
