@@ -250,3 +250,28 @@ def test_a_parameter_with_other_elements_than_the_reference_is_not_scored():
     assert element_mismatch(run, reference) == ("not scored: theta has 7 elements in the run and 8 in the reference "
                                                  "(the model's parameter is not the reference posterior's)")
     assert element_mismatch({**run, "theta[7]": {}}, reference) == ""
+
+
+@needs_pdb
+def test_resuming_a_posteriordb_sweep_without_the_folder_exits_2(tmp_path):
+    """A sweep of pdb:… interrupted, resumed without --posteriordb: refused before anything runs,
+    with how to give the folder (the workers read the data and draws from it)."""
+    env = dict(os.environ)
+    import sqlite3
+
+    from samplerbench.store.database import ResultStore
+    from samplerbench.sweep.config import SweepConfig
+    from samplerbench.sweep.orchestrator import sweep_header
+    from samplerbench import environment
+
+    cfg = SweepConfig(models=["pdb:kidiq-kidscore_momiq"], samplers=["numpyro"], ns=[2000], runs=1, cache="cold")
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        header = sweep_header(cfg, environment.collect())
+        store.create_sweep(header, "s", 1)
+    env.pop(posteriordb.ENV, None)
+    resumed = subprocess.run([sys.executable, "scripts/compare.py", "--resume", "--db", str(tmp_path / "r.sqlite"),
+                              "--out", str(tmp_path / "out")], cwd=REPO, env=env, capture_output=True, text=True,
+                             timeout=120)
+    assert resumed.returncode == 2, resumed.stdout + resumed.stderr
+    assert "pdb:kidiq-kidscore_momiq" in resumed.stderr and "git clone https://github.com/stan-dev/posteriordb" in resumed.stderr
+    assert sqlite3.connect(tmp_path / "r.sqlite").execute("select count(*) from runs").fetchone()[0] == 0

@@ -8,6 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
+import models
 import samplers
 from samplerbench import environment
 from samplerbench.analysis.race import AUTO
@@ -98,6 +99,7 @@ def open_sweep(args, parser):
                       "(python scripts/report.py --list shows them)")
                 return None
             cfg = resumed_config(args, parser, found.config, found.sweep_id)
+            _posteriordb_is_set(cfg, parser)
             env_now = _worker_environment(cfg, parser)
             header = store.header(found.sweep_id)
             stem = args.name or found.name
@@ -115,6 +117,25 @@ def open_sweep(args, parser):
     except StoreError as err:
         parser.error(f"--db: {err}")
     return store, cfg, header, stem, done, session
+
+
+def _posteriordb_is_set(cfg: SweepConfig, parser) -> None:
+    """A resumed sweep of posteriordb's posteriors needs the folder again (--posteriordb or the
+    environment variable): its workers read the data and draws from it."""
+    from models import posteriordb
+
+    def reads_posteriordb(model: str) -> bool:
+        if model.startswith(posteriordb.PREFIX):
+            return True
+        try:  # a posterior staged from a full clone's Stan program: a folder whose info.json names it
+            return bool(models.get(model).posteriordb)
+        except (models.ModelFileError, KeyError):
+            return False
+
+    needing = [m for m in cfg.models if reads_posteriordb(m)]
+    if needing and not os.environ.get(posteriordb.ENV):
+        parser.error(f"--resume: the sweep runs {', '.join(needing[:3])}{', ...' if len(needing) > 3 else ''}: "
+                     f"{posteriordb.HOW_TO_GET}")
 
 
 def _worker_environment(cfg: SweepConfig, parser) -> dict:
