@@ -9,6 +9,7 @@ import math
 
 import pandas as pd
 
+from samplerbench.analysis.statistics import RHAT_LIMIT  # a worse R-hat bars a backend from winning
 from samplerbench.fields import NOT_APPLICABLE
 
 ESS_COLUMN = "time_to_ess_1000_s_median"
@@ -23,7 +24,9 @@ def _cell(row) -> str:
     seconds = row.get(ESS_COLUMN)
     time_text = f"{seconds:.1f} s" if isinstance(seconds, float) and not math.isnan(seconds) else "never"
     divergent = " ⚠ divergent" if (row.get("divergent_runs") or 0) > 0 else ""
-    return f"{accuracy} · {time_text}{divergent}"
+    rhat = row.get("rhat_max_worst")
+    rhat_text = f" ⚠ R-hat {rhat:.2f}" if isinstance(rhat, float) and rhat > RHAT_LIMIT else ""
+    return f"{accuracy} · {time_text}{divergent}{rhat_text}"
 
 
 def grid(summary, cache: str = "cold") -> tuple[pd.DataFrame, dict[str, str]]:
@@ -52,7 +55,8 @@ def grid_block(summary) -> list[str]:
              "Each cell: the backend's accuracy against the model's reference posterior (accurate: error "
              "plus 2 MCSE within 0.1 posterior sd for every mean and sd; biased: a real error over 0.1 sd; "
              "inconclusive: too few effective draws to tell), then its median time to 1 000 bulk ESS from "
-             "process start (never: the run's ESS stayed below 1 000). Details per model below.", "",
+             "process start (never: the run's ESS stayed below 1 000); ⚠ marks a divergent transition or an "
+             f"R-hat over {RHAT_LIMIT}. Details per model below.", "",
              frame.reset_index().to_markdown(index=False), ""]
     if skipped:
         lines += ["Skipped everywhere: " + "; ".join(f"{name} ({why})" for name, why in skipped.items()), ""]
