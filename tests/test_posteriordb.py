@@ -275,3 +275,20 @@ def test_resuming_a_posteriordb_sweep_without_the_folder_exits_2(tmp_path):
     assert resumed.returncode == 2, resumed.stdout + resumed.stderr
     assert "pdb:kidiq-kidscore_momiq" in resumed.stderr and "git clone https://github.com/stan-dev/posteriordb" in resumed.stderr
     assert sqlite3.connect(tmp_path / "r.sqlite").execute("select count(*) from runs").fetchone()[0] == 0
+
+
+def test_a_posteriordb_models_report_files_and_words_are_its_own(tmp_path):
+    """The committed posteriordb sample rebuilt: no plot file name holds a colon (``pdb:arK-arK``
+    made a markdown image link read as a URL scheme), and the posterior tables name posteriordb's
+    draws as the reference, not long Stan runs of ours."""
+    from samplerbench.analysis.statistics import summarize
+    from samplerbench.store.records import load_records
+    from samplerbench.views.report import _file_label
+
+    records = load_records(REPO / "reports" / "sample-posteriordb.runs.jsonl")
+    assert _file_label("pdb:arK-arK") == "pdb-arK-arK"
+    text = (REPO / "reports" / "sample-posteriordb.md").read_text()
+    images = [line for line in text.splitlines() if line.startswith("![")]
+    assert images and not any(":" in line.split("](")[1] for line in images), images[:2]
+    assert "beside the reference posterior (posteriordb arK-arK: posteriordb's gold-standard draws" in text
+    assert summarize(records).table["model"].nunique() == 14

@@ -133,3 +133,11 @@ def element_mismatch(posterior: dict[str, dict], reference: dict) -> str:
             problems.append(f"{name} has {len(mine)} elements in the run and {len(theirs)} in the reference")
     return ("not scored: " + "; ".join(problems) + " (the model's parameter is not the reference posterior's)"
             if problems else "")
+
+
+def reference_words(records, model: str) -> str:
+    """Whose reference a model's runs were scored against, in words (their ``accuracy_reference``)."""
+    gold = next((str(r["accuracy_reference"]) for r in records if r.get("model") == model
+                 and str(r.get("accuracy_reference") or "").startswith("posteriordb ")), None)
+    return (f"{gold}: posteriordb's gold-standard draws; see the README, *Gold standards: posteriordb*" if gold
+            else "long Stan runs; see the README, *Correct, not just consistent*")

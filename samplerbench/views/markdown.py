@@ -7,7 +7,7 @@ import pandas as pd
 from samplerbench.environment import differences, record_machine
 from samplerbench.fields import NOT_APPLICABLE
 from samplerbench.store.records import GradientFloor
-from samplerbench.analysis.accuracy import ERROR_LIMIT, Z_LIMIT
+from samplerbench.analysis.accuracy import ERROR_LIMIT, Z_LIMIT, reference_words
 from samplerbench.views.model_grid import grid_block
 from samplerbench.views.race_report import race_block, races_for, rule_text, runs_text
 from samplerbench.analysis.statistics import AGREEMENT_MCSE, ESS_LIMIT, RHAT_LIMIT, Summary
@@ -190,8 +190,8 @@ def posterior_block(summary: Summary, model: str, n) -> list[str]:
     has_reference = "reference" in shown
     lines = [f"### {model}, n = {n}: the posterior", "",
              "Mean ± sd per parameter, pooled over each backend's ok runs (both cache modes)"
-             + (", beside the reference posterior (long Stan runs; see the README, *Correct, not just "
-                "consistent*) and each backend's accuracy against it:" if has_reference else
+             + (f", beside the reference posterior ({reference_words(summary.records, model)}) and each "
+                "backend's accuracy against it:" if has_reference else
                 ": no reference posterior for these data (`python scripts/reference.py "
                 f"{model} --n {n}` makes one), so accuracy is not scored:"), "",
              shown.to_markdown(index=False), ""]

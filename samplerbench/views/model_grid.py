@@ -25,7 +25,7 @@ def _cell(row) -> str:
     time_text = f"{seconds:.1f} s" if isinstance(seconds, float) and not math.isnan(seconds) else "never"
     divergent = " ⚠ divergent" if (row.get("divergent_runs") or 0) > 0 else ""
     rhat = row.get("rhat_max_worst")
-    rhat_text = f" ⚠ R-hat {rhat:.2f}" if isinstance(rhat, float) and rhat > RHAT_LIMIT else ""
+    rhat_text = f" ⚠ R-hat {rhat:.3f}" if isinstance(rhat, float) and rhat > RHAT_LIMIT else ""
     return f"{accuracy} · {time_text}{divergent}{rhat_text}"
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from samplerbench.views.markdown import render_markdown
@@ -13,8 +14,10 @@ from samplerbench.views.tables import all_posterior_rows
 
 def _file_label(model: str) -> str:
     """A model's part of a file name: its name, also when the sweep named it by a folder path
-    (``--models path/to/folder``; a path in a file name pointed into folders that do not exist)."""
-    return Path(str(model)).name
+    (``--models path/to/folder``; a path in a file name pointed into folders that do not exist),
+    with any character other than letters, digits, ``_``, ``-`` and ``.`` made ``-``: a colon
+    (``pdb:arK-arK``) made a markdown image link read as a URL scheme, and is refused by Windows."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", Path(str(model)).name)
 
 
 def write_plots(summary: Summary, out_dir: Path, stem: str) -> dict[tuple, dict[str, str]]:
