@@ -292,3 +292,10 @@ def test_a_posteriordb_models_report_files_and_words_are_its_own(tmp_path):
     assert images and not any(":" in line.split("](")[1] for line in images), images[:2]
     assert "beside the reference posterior (posteriordb arK-arK: posteriordb's gold-standard draws" in text
     assert summarize(records).table["model"].nunique() == 14
+
+
+def test_no_reference_of_ours_is_computed_for_a_posteriordb_model():
+    from samplerbench.tools import reference
+
+    with pytest.raises(reference.ReferenceRefused, match="scored against posteriordb's gold draws"):
+        reference.compute(models.get("pdb:kidiq-kidscore_momiq"), 2000, log=lambda *_: None)

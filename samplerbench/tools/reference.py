@@ -201,6 +201,9 @@ def compute(spec, n: int, log=print, cores: int | None = None) -> Outcome:
     from samplerbench.environment import library_versions
 
     cores = cores or os.cpu_count() or 1
+    if spec.posteriordb:
+        raise ReferenceRefused(f"{spec.name} is posteriordb's {spec.posteriordb}: its runs are scored against "
+                               "posteriordb's gold draws (analysis/gold.py), never a reference of ours")
     if spec.info.get("reference") == CLOSED_FORM:
         return closed_form(spec, n)
     source = source_program(spec)
