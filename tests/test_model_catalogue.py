@@ -97,13 +97,18 @@ def test_check_passes_a_correct_model_with_tiny_runs():
 def test_an_approximate_row_that_differs_is_said_not_a_problem_of_the_model():
     """On the Rosenbrock density Pathfinder's normal approximation misses the curved ridge (its means
     of y were 0.0–1.3 against 2 in a tiny run): the check says so and passes (NumPyro's NUTS, the
-    one MCMC witness, has nobody to disagree with)."""
+    one MCMC witness, has nobody to disagree with). Each tiny run has a random seed, and two chains of
+    200 draws do not always show the difference (a fresh-clone suite once saw none): up to three
+    checks, each of which must find no problem, until one says Pathfinder differs."""
     from samplerbench.tools.check import CheckResult, check_sampling
 
-    result = CheckResult("rosenbrock")
-    problems = check_sampling(models.get("rosenbrock"), 50, ["numpyro", "pathfinder"], result,
-                              log=lambda *_: None)
-    assert problems == [], problems
-    assert any(line.startswith("pathfinder (approximate) differs from the MCMC rows") for line in result.passed), (
-        result.passed)
+    said = "pathfinder (approximate) differs from the MCMC rows"
+    for _ in range(3):
+        result = CheckResult("rosenbrock")
+        problems = check_sampling(models.get("rosenbrock"), 50, ["numpyro", "pathfinder"], result,
+                                  log=lambda *_: None)
+        assert problems == [], problems
+        if any(line.startswith(said) for line in result.passed):
+            break
+    assert any(line.startswith(said) for line in result.passed), result.passed
     assert any("agree on the posterior means" in line for line in result.passed), result.passed
