@@ -11,12 +11,18 @@ from models.errors import ModelFileError
 def read_json_data(path: Path) -> dict:
     """Stan's JSON data: an object of names to numbers or (nested) lists; lists become arrays
     (int64 where every value is whole, float64 else), numbers stay numbers."""
-    import numpy as np
-
     try:
         raw = json.loads(Path(path).read_text())
     except json.JSONDecodeError as err:
         raise ModelFileError(f"{path}, line {err.lineno}: not valid JSON ({err.msg})") from None
+    return json_data(raw, path)
+
+
+def json_data(raw, path) -> dict:
+    """Stan's JSON data already parsed (``raw``), converted as ``read_json_data`` does; ``path``
+    names where they came from in the errors."""
+    import numpy as np
+
     if not isinstance(raw, dict):
         raise ModelFileError(f"{path}: Stan's JSON data format is one object {{\"name\": value, ...}}, "
                              f"not a {type(raw).__name__}")

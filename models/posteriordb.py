@@ -20,6 +20,7 @@ data and the truth come from the posteriordb folder. Nothing here imports a samp
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import zipfile
@@ -68,7 +69,7 @@ class Posterior:
     name: str
     root: Path
 
-    @property
+    @functools.cached_property
     def definition(self) -> dict:
         path = self.root / "posteriors" / f"{self.name}.json"
         if not path.is_file():
@@ -101,15 +102,10 @@ class Posterior:
         return path if path.is_file() else None
 
     def data(self) -> dict:
-        """The data, converted as a data.json is (models.read_json_data: lists become arrays)."""
-        import tempfile
+        """The data, converted as a data.json is (models.data_files: lists become arrays)."""
+        from models.data_files import json_data
 
-        from models.data_files import read_json_data
-
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "data.json"
-            path.write_text(json.dumps(_zipped_json(self.data_file)))
-            return read_json_data(path)
+        return json_data(_zipped_json(self.data_file), self.data_file)
 
     def draws(self) -> list[dict[str, list[float]]]:
         """The gold draws: one dict per chain, from posteriordb's 1-based names to draws."""
